@@ -1,0 +1,60 @@
+# Public entry points: `make deploy` (the lab, working) and `make test` (every test).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+BIN       := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_FORCE_COLOR ?= 0
+INVENTORY ?= inventories/lab
+STAMP     := $(VENV)/.installed-$(shell cat requirements.txt | sha256sum | cut -c1-12)
+
+.PHONY: help deploy test down status host venv unit lint render molecule clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+deploy: host venv ## Build the lab containers and deploy the whole stack onto them
+	ansible-playbook -i $(INVENTORY) playbooks/lab_up.yml
+	ansible-playbook -i $(INVENTORY) playbooks/site.yml
+	ansible-playbook -i $(INVENTORY) playbooks/status.yml
+
+status: venv ## Show what the lab serves, through each load balancer
+	ansible-playbook -i $(INVENTORY) playbooks/status.yml
+
+down: venv ## Remove the lab's containers and network (nothing else)
+	ansible-playbook -i $(INVENTORY) playbooks/lab_down.yml
+
+test: host venv ## Run every test: unit, lint, config checks, Molecule on containers
+	$(MAKE) unit
+	$(MAKE) lint
+	$(MAKE) render
+	$(MAKE) molecule
+
+unit: venv ## Unit and property tests of the filter plugins
+	python -m pytest -q tests/unit
+
+lint: venv ## yamllint, ansible-lint (production profile), syntax checks, plugin docs
+	yamllint --strict .
+	ansible-lint --profile production
+	for pb in playbooks/*.yml; do ansible-playbook -i $(INVENTORY) --syntax-check "$$pb" >/dev/null || exit 1; done
+	python -m pytest -q tests/lint
+
+render: host venv ## Render every template from the sample inventories; check with the real binaries
+	python -m pytest -q tests/render
+
+molecule: host venv ## Converge, idempotence and verify on real containers
+	molecule test --all
+
+host: ## Install podman and its settings on this machine (root)
+	@bash scripts/host-setup.sh
+
+venv: $(STAMP)
+$(STAMP): requirements.txt
+	@py=$$(bash scripts/find-python.sh) && { [ -x $(BIN)/python ] || $$py -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+clean: down ## Remove the lab and the virtualenv
+	rm -rf $(VENV)

@@ -1,0 +1,220 @@
+# Copyright (c) 2026 hafront contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: haproxy_weights
+short_description: Compute HAProxy server weights from each backend host's capacity
+description:
+  - Maps each backend host to an HAProxy server C(weight) proportional to the host's capacity.
+  - "Each host's weight comes from the first of these that applies:
+     V(haproxy_drain=true) gives weight V(0);
+     C(haproxy_weight) is an explicit weight, used as-is and not scaled;
+     C(haproxy_capacity) is a declared capacity in any unit (only ratios matter);
+     gathered facts give C(ansible_facts.processor_vcpus) (or C(processor_count)),
+     capped at C(ansible_facts.memtotal_mb) / O(mb_per_vcpu);
+     otherwise the capacity is V(1), so hosts that declare nothing get equal weights."
+  - A variable set to V(null) counts as unset.
+  - Weights that are not explicit are round-half-up(O(max_weight) * capacity / largest capacity).
+    The largest host gets O(max_weight), any host with capacity above zero gets at least V(1),
+    and a host with capacity V(0) gets V(0).
+positional: _input, hostvars
+options:
+  _input:
+    description: Names of the backend hosts, for example C(groups['web']).
+    type: list
+    elements: string
+    required: true
+  hostvars:
+    description: Mapping of host name to that host's variables, normally the C(hostvars) magic variable.
+    type: dict
+    required: true
+  max_weight:
+    description: Weight of the largest-capacity host and upper limit of every weight (HAProxy allows 1 to 256).
+    type: int
+    default: 256
+  mb_per_vcpu:
+    description: Memory in MiB a vCPU needs to be fully usable; caps fact-based capacity on hosts short of memory.
+    type: int
+    default: 2048
+author:
+  - hafront contributors
+"""
+
+EXAMPLES = r"""
+- name: Weight the web servers by capacity
+  ansible.builtin.set_fact:
+    web_weights: "{{ groups['web'] | haproxy_weights(hostvars) }}"
+  # With web1 haproxy_capacity=2 and web2, web3 haproxy_capacity=1:
+  # {"web1": 256, "web2": 128, "web3": 128}
+
+- name: Use a smaller weight range and assume 4 GiB per vCPU
+  ansible.builtin.debug:
+    msg: "{{ groups['web'] | haproxy_weights(hostvars, max_weight=100, mb_per_vcpu=4096) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: Host name to weight (V(0) to O(max_weight)), in the order of the input list.
+  type: dict
+"""
+
+import math
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+from jinja2 import Undefined
+
+HAPROXY_MAX_WEIGHT = 256
+
+
+def _error(subject: str, problem: str, fix: str) -> AnsibleFilterError:
+    return AnsibleFilterError(f"haproxy_weights: {subject} {problem}; {fix}")
+
+
+def _defined(value: Any) -> Any:
+    if isinstance(value, Undefined):
+        # Tripping it raises the templating engine's own error naming the missing variable,
+        # which says more than any type error of ours could.
+        value._fail_with_undefined_error()
+    return value
+
+
+def _as_number(value: Any) -> float | None:
+    """Return value as a finite float >= 0, or None if it is not one."""
+    # YAML yes/no would otherwise pass as 1/0.
+    if isinstance(_defined(value), bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _check_option(option: str, value: Any, low: int, high: int | None, example: int) -> int:
+    if (isinstance(_defined(value), bool) or not isinstance(value, int)
+            or value < low or (high is not None and value > high)):
+        bounds = f"from {low} to {high}" if high is not None else f">= {low}"
+        raise _error(f"option {option}", f"must be an integer {bounds}, got {value!r}", f"pass e.g. {option}={example}")
+    return value
+
+
+def _bad_weight(name: str, value: Any, limit: Any) -> AnsibleFilterError:
+    return _error(f"host {name!r}: haproxy_weight", f"must be a whole number from 0 to {limit}, got {value!r}",
+                  "set an integer weight such as 10, or remove it to derive the weight from capacity")
+
+
+def _fact(name: str, facts: Mapping[str, Any], key: str) -> float | None:
+    value = facts.get(key)
+    if value is None:
+        return None
+    number = _as_number(value)
+    if number is None:
+        raise _error(f"host {name!r}: ansible_facts.{key}", f"must be a number >= 0, got {value!r}",
+                     "re-gather facts, or set haproxy_capacity or haproxy_weight for this host")
+    return number
+
+
+def capacity_of(name: str, host_vars: Mapping[str, Any], mb_per_vcpu: int = 2048) -> tuple[float, str]:
+    """Return (capacity, source) of one host; source is drain, weight, capacity, facts or default.
+
+    For source "weight" the capacity is the explicit weight, not yet checked against max_weight.
+    """
+    _check_option("mb_per_vcpu", mb_per_vcpu, 1, None, 2048)
+    if not isinstance(_defined(host_vars), Mapping):
+        raise _error(f"host {name!r}: hostvars entry", f"must be a mapping of variables, got {host_vars!r}",
+                     "pass the hostvars magic variable as the first argument")
+
+    drain = _defined(host_vars.get("haproxy_drain"))
+    if drain is not None and not isinstance(drain, bool):
+        raise _error(f"host {name!r}: haproxy_drain", f"must be true or false, got {drain!r}",
+                     "set it to true to drain the host, or to false or remove it")
+    if drain:
+        return 0.0, "drain"
+
+    weight = host_vars.get("haproxy_weight")
+    if weight is not None:
+        number = _as_number(weight)
+        if number is None or not number.is_integer():
+            raise _bad_weight(name, weight, "max_weight")
+        return number, "weight"
+
+    capacity = host_vars.get("haproxy_capacity")
+    if capacity is not None:
+        number = _as_number(capacity)
+        if number is None:
+            raise _error(f"host {name!r}: haproxy_capacity", f"must be a finite number >= 0, got {capacity!r}",
+                         "set it to a non-negative number such as 4, or remove it to use facts")
+        return number, "capacity"
+
+    facts = _defined(host_vars.get("ansible_facts"))
+    if facts is None:
+        facts = {}
+    if not isinstance(facts, Mapping):
+        raise _error(f"host {name!r}: ansible_facts", f"must be a mapping, got {facts!r}",
+                     "do not override ansible_facts, or set haproxy_capacity for this host")
+    vcpus = _fact(name, facts, "processor_vcpus")
+    if vcpus is None:
+        vcpus = _fact(name, facts, "processor_count")
+    memory = _fact(name, facts, "memtotal_mb")
+    if memory is not None:
+        by_memory = memory / mb_per_vcpu
+        return (by_memory if vcpus is None else min(vcpus, by_memory)), "facts"
+    if vcpus is not None:
+        return vcpus, "facts"
+    return 1.0, "default"
+
+
+def _scale(capacity: float, largest: float, max_weight: int) -> int:
+    if capacity == 0:
+        return 0
+    # Exact fractions make the half-up tie-break exact and give the largest host exactly max_weight.
+    exact = Fraction(max_weight) * Fraction(capacity) / Fraction(largest)
+    return max(1, math.floor(exact + Fraction(1, 2)))
+
+
+def haproxy_weights(hosts: Sequence[str], hostvars: Mapping[str, Mapping[str, Any]],
+                    max_weight: int = HAPROXY_MAX_WEIGHT, mb_per_vcpu: int = 2048) -> dict[str, int]:
+    """Return host name -> HAProxy weight (0..max_weight), in the order of hosts."""
+    _check_option("max_weight", max_weight, 1, HAPROXY_MAX_WEIGHT, 100)
+    if (isinstance(_defined(hosts), str) or not isinstance(hosts, Sequence)
+            or not all(isinstance(_defined(host), str) for host in hosts)):
+        raise _error("input", f"must be a list of host names, got {hosts!r}",
+                     "pipe a group into it, e.g. groups['web'] | haproxy_weights(hostvars)")
+    if not hosts:
+        raise _error("input", "is an empty list of backend hosts",
+                     "give the backend group at least one host in the inventory")
+    if not isinstance(_defined(hostvars), Mapping):
+        raise _error("argument hostvars", f"must be a mapping of host name to variables, got {hostvars!r}",
+                     "pass the hostvars magic variable, e.g. groups['web'] | haproxy_weights(hostvars)")
+
+    capacities: dict[str, tuple[float, str]] = {}
+    for name in hosts:
+        if name in capacities:
+            raise _error(f"host {name!r}", "appears more than once in the input list",
+                         "list each backend host once, e.g. with | unique")
+        if name not in hostvars:
+            raise _error(f"unknown host {name!r}", "(not in hostvars)",
+                         "use inventory host names, e.g. groups['web']")
+        capacities[name] = capacity_of(name, hostvars[name], mb_per_vcpu)
+
+    largest = max((c for c, source in capacities.values() if source != "weight"), default=0.0)
+    weights: dict[str, int] = {}
+    for name, (capacity, source) in capacities.items():
+        if source != "weight":
+            weights[name] = _scale(capacity, largest, max_weight)
+        elif capacity > max_weight:
+            raise _bad_weight(name, int(capacity), f"max_weight ({max_weight})")
+        else:
+            weights[name] = int(capacity)
+    return weights
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {"haproxy_weights": haproxy_weights}
