@@ -66,7 +66,7 @@ def test_haproxy_check_rejects_a_broken_config(rendered, checker, tmp_path):
 
 def servers(cfg: Path, backend: str) -> dict[str, int]:
     text = cfg.read_text()
-    block = text.split(f"backend be_{backend}\n", 1)[1].split("\nfrontend ", 1)[0].split("\nbackend ", 1)[0]
+    block = text.split(f"\nbackend be_{backend}\n", 1)[1].split("\nfrontend ", 1)[0].split("\nbackend ", 1)[0]
     return {m[1]: int(m[2]) for m in re.finditer(r"^\s+server (\S+) \S+ weight (\d+)", block, re.M)}
 
 
