@@ -7,6 +7,8 @@ BIN       := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR ?= 0
+# Lab secrets (generated on first use) live outside the repository.
+export HAFRONT_LAB_SECRETS ?= $(HOME)/.local/share/hafront/lab
 INVENTORY ?= inventories/lab
 STAMP     := $(VENV)/.installed-$(shell cat requirements.txt | sha256sum | cut -c1-12)
 
