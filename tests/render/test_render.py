@@ -47,6 +47,21 @@ def haproxy_check(image: str, cfg: Path) -> "subprocess.CompletedProcess":  # no
                 image, "haproxy", "-c", "-f", f"/cfg/{cfg.name}"], timeout=120)
 
 
+def keepalived_check(image: str, cfg: Path) -> "subprocess.CompletedProcess":  # noqa: F821
+    """`keepalived -t` with the role's rendered scripts where the role installs them.
+    SYS_ADMIN for `unshare --pid`, the role's work-around for keepalived 2.2.7's config
+    test killing itself (see roles/keepalived/tasks/config.yml)."""
+    scripts = cfg.parent / "libexec"
+    track = cfg.parent / "track"
+    track.mkdir(exist_ok=True)
+    (track / "haproxy").write_text("0\n")
+    # keepalived -t wants the configured interface to exist: podman's default network
+    # gives the container an eth0 (nothing is sent on it).
+    return run(["podman", "run", "--rm", "--cap-add", "SYS_ADMIN",
+                "-v", f"{cfg.parent}:/cfg:ro", "-v", f"{scripts}:/usr/local/libexec/keepalived:ro", "-v", f"{track}:/run/keepalived-track",
+                image, "unshare", "--pid", "--fork", "keepalived", "-t", "-f", f"/cfg/{cfg.name}"], timeout=120)
+
+
 @pytest.mark.parametrize("inventory", INVENTORIES)
 def test_rendered_config_passes_haproxy_check(rendered, checker, inventory):
     configs = sorted(rendered[inventory].glob("*/haproxy.cfg"))
@@ -54,6 +69,39 @@ def test_rendered_config_passes_haproxy_check(rendered, checker, inventory):
     for cfg in configs:
         proc = haproxy_check(checker, cfg)
         assert proc.returncode == 0, f"{checker} rejects {cfg}:\n{proc.stdout}{proc.stderr}\n---\n{cfg.read_text()}"
+
+
+@pytest.mark.parametrize("inventory", INVENTORIES)
+def test_rendered_keepalived_config_passes_keepalived_check(rendered, checker, inventory):
+    configs = sorted(rendered[inventory].glob("*/keepalived.conf"))
+    assert configs, f"no keepalived.conf rendered for inventories/{inventory}"
+    for cfg in configs:
+        proc = keepalived_check(checker, cfg)
+        assert proc.returncode == 0, f"{checker} rejects {cfg}:\n{proc.stdout}{proc.stderr}\n---\n{cfg.read_text()}"
+
+
+def test_keepalived_check_rejects_a_broken_config(rendered, checker, tmp_path):
+    cfg = next(rendered["lab"].glob("lb1/keepalived.conf"))
+    (tmp_path / "libexec").mkdir()
+    for script in cfg.parent.joinpath("libexec").iterdir():
+        (tmp_path / "libexec" / script.name).write_text(script.read_text())
+        (tmp_path / "libexec" / script.name).chmod(0o755)
+    broken = tmp_path / "keepalived.conf"
+    broken.write_text(cfg.read_text().replace("virtual_router_id 51", "virtual_router_id 300", 1))
+    assert keepalived_check(checker, broken).returncode != 0
+
+
+def test_vrrp_priorities_spread_masters_and_peers_are_unicast(rendered):
+    def priorities(host: str) -> dict[str, int]:
+        text = next(rendered["lab"].glob(f"{host}/keepalived.conf")).read_text()
+        return dict(re.findall(r"vrrp_instance (\S+) \{.*?priority (\d+)", text, re.S))
+    lb1, lb2 = priorities("lb1"), priorities("lb2")
+    assert int(lb1["VI_1"]) > int(lb2["VI_1"]) and int(lb2["VI_2"]) > int(lb1["VI_2"])
+    text = next(rendered["lab"].glob("lb1/keepalived.conf")).read_text()
+    assert re.search(r"unicast_peer \{\s+10\.213\.10\.12\s+\}", text)
+    assert "nopreempt" not in text and "preempt_delay 5" in text
+    prod = next(rendered["production"].glob("lb1.example.net/keepalived.conf")).read_text()
+    assert "nopreempt" in prod and "advert_int 0.1" in prod
 
 
 def test_haproxy_check_rejects_a_broken_config(rendered, checker, tmp_path):
@@ -98,6 +146,13 @@ def test_runtime_socket_and_stats_are_protected(rendered):
         (['{"haproxy_services": [{"name": "x", "bind_address": "10.0.0.1", "port": 70000, "backend_port": 80, "backend_group": "web"}]}'], "port and backend_port"),
         (['{"haproxy_services": []}'], "haproxy_services must be a non-empty list"),
         (["haproxy_stats_password=changeme"], "haproxy_stats_password must be set"),
+        (['{"keepalived_instances": [{"name": "A", "vrid": 51, "vips": ["10.213.10.100/24"]}, {"name": "B", "vrid": 51, "vips": ["10.213.10.101/24"]}]}'], "share a virtual router id"),
+        (['{"keepalived_instances": [{"name": "A", "vrid": 51, "vips": ["10.99.0.100/24"]}]}'], "must lie in the subnet"),
+        (['{"keepalived_instances": [{"name": "A", "vrid": 51, "vips": ["10.213.10.21/24"]}]}'], "must not be"),
+        (['{"keepalived_instances": [{"name": "A", "vrid": 51, "vips": ["10.213.10.100"]}]}'], "with a prefix length"),
+        (['{"keepalived_instances": [{"name": "A", "vrid": 0, "vips": ["10.213.10.100/24"]}]}'], "needs vrid 1-255"),
+        (["keepalived_advert_int=0.005"], "keepalived_advert_int"),
+        (['{"keepalived_instances": [{"name": "A", "vrid": 51, "vips": ["10.213.10.100/24"], "preferred_master": "web1"}]}'], "preferred_master"),
     ],
 )
 def test_preflight_rejects_bad_input(tmp_path, extra, message):
