@@ -12,7 +12,7 @@ export HAFRONT_LAB_SECRETS ?= $(HOME)/.local/share/hafront/lab
 INVENTORY ?= inventories/lab
 STAMP     := $(VENV)/.installed-$(shell cat requirements.txt | sha256sum | cut -c1-12)
 
-.PHONY: help deploy test down status host venv unit lint render molecule clean
+.PHONY: help deploy test down status drill bench host venv unit lint render molecule clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,13 @@ deploy: host venv ## Build the lab containers and deploy the whole stack onto th
 
 status: venv ## Show what the lab serves, through each load balancer
 	ansible-playbook -i $(INVENTORY) playbooks/status.yml
+
+# Options go through DRILL_ARGS, e.g. make drill DRILL_ARGS="--repeat 5 --soak 0".
+drill: venv ## Inject load-balancer faults on the lab and report what clients saw
+	python drills/lb_failover.py $(DRILL_ARGS)
+
+bench: venv ## The drill with our keepalived settings against stock ones (~10 min)
+	python drills/lb_failover.py --profiles ours,stock $(DRILL_ARGS)
 
 down: venv ## Remove the lab's containers and network (nothing else)
 	ansible-playbook -i $(INVENTORY) playbooks/lab_down.yml

@@ -21,13 +21,14 @@ headers. It runs ~2 s before and ~5 s after each fault, on the current holder of
 Every VRRP transition is logged by keepalived's notify script with a wall-clock stamp
 (containers share the host's clock), so fault -> VIP time is that stamp minus the fault
 time. Fault times are taken as close to the fault as possible: for (a) the moment the
-first of the container's processes exits (pidfds; ``podman kill`` itself needs ~80 ms
-to send the signal), for (b)/(c) a
-``date`` run inside the container just before ``systemctl``.
+main process of HAProxy or keepalived exits (pidfds; ``podman kill`` itself needs
+~80 ms to send the signal), for (b) and (c) a ``date`` run in the container just before
+``systemctl``.
 
-Client failure window: from the first failed request (in flight at or started after the
-fault) to the next request that succeeded. p99 covers every request in flight at or
-after the fault, failures counting with their time to fail (connect timeout 1 s).
+Client failure window: from the start of the first failed request (in flight at or sent
+after the fault) to the next successful answer to a request sent after that failure.
+p99 covers every request in flight at or after the fault, failures counting with their
+time to fail (timeout 1 s).
 
 A soak then runs steady probe load while busy loops saturate every CPU, and counts
 VRRP MASTER transitions (false failovers). Profile ``stock`` re-deploys the lab with
@@ -41,7 +42,6 @@ import argparse
 import concurrent.futures as cf
 import datetime as dt
 import http.client
-import importlib.util
 import json
 import os
 import re
@@ -52,16 +52,16 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import jinja2
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 INVENTORY = "inventories/lab"
-PROFILES = {"ours": None, "stock": ROOT / "drills/stock-keepalived.yml"}
+PROFILES: dict[str, Path | None] = {"ours": None, "stock": ROOT / "drills/stock-keepalived.yml"}
 TIMEOUT = 1.0          # client timeout (connect and read), seconds
 PRE, POST = 2.0, 5.0   # probe window around a fault, seconds
 RETURN_WINDOW = 15.0   # (d): how long VIP moves are counted after the old master is back
@@ -75,15 +75,11 @@ class Lab(NamedTuple):
     addresses: dict[str, str]        # load balancer -> its own address
     vips: dict[str, str]             # instance -> its first VIP
     preferred: dict[str, str]        # instance -> preferred master
-    hostvars: dict[str, Any]         # of the first load balancer, with profile overrides
-
-
-def tool(name: str) -> str:
-    return str(BIN / name) if (BIN / name).exists() else name
+    hostvars: dict[str, Any]         # of the first load balancer, as the inventory has them
 
 
 def load_lab() -> Lab:
-    out = subprocess.run([tool("ansible-inventory"), "-i", INVENTORY, "--list"], cwd=ROOT,
+    out = subprocess.run(["ansible-inventory", "-i", INVENTORY, "--list"], cwd=ROOT,
                          check=True, capture_output=True, text=True).stdout
     inv = json.loads(out)
     lbs = inv["loadbalancers"]["hosts"]
@@ -97,9 +93,9 @@ def load_lab() -> Lab:
         return value
 
     # The filter that wrote the priorities into keepalived.conf tells which node should win.
-    spec = importlib.util.spec_from_file_location("vrrp", ROOT / "filter_plugins/vrrp_priorities.py")
-    vrrp = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(vrrp)
+    sys.path.insert(0, str(ROOT / "filter_plugins"))
+    import vrrp_priorities as vrrp
+
     instances = hostvars[lbs[0]]["keepalived_instances"]
     preferred = vrrp.preferred_masters(vrrp.vrrp_priorities(lbs, instances, hostvars))
     return Lab(containers={h: render(h, "ansible_host") for h in lbs},
@@ -239,19 +235,21 @@ def live_config(lab: Lab) -> dict[str, Any]:
     """What keepalived actually runs with (read back from the first load balancer)."""
     host = next(iter(lab.containers))
     conf = in_lb(lab, host, "cat /etc/keepalived/keepalived.conf")
-    delay = re.search(r"preempt_delay (\d+)", conf)
-    return {"advert_int": float(re.search(r"advert_int ([\d.]+)", conf).group(1)),
+
+    def number(keyword: str) -> float:
+        found = re.search(rf"^\s*{keyword} ([\d.]+)", conf, re.M)
+        return float(found.group(1)) if found else 0.0  # preempt_delay is left out when 0
+    return {"advert_int": number("advert_int"), "preempt_delay": number("preempt_delay"),
             "tracking": bool(re.search(r"^\s*(track_file|track_script|vrrp_track_file|vrrp_script)\b", conf, re.M)),
-            "preempt_delay": int(delay.group(1)) if delay else 0,
             "nopreempt": "nopreempt" in conf,
             # The role leaves its track drop-in behind when tracking is turned off: reported.
             "haproxy_dropins": in_lb(lab, host, "ls /etc/systemd/system/haproxy.service.d/", check=False).split()}
 
 
 def apply_profile(lab: Lab, profile: str, log: Path) -> dict[str, Any]:
-    cmd = [tool("ansible-playbook"), "-i", INVENTORY, "playbooks/site.yml"]
-    if PROFILES[profile]:
-        cmd += ["-e", f"@{PROFILES[profile].relative_to(ROOT)}"]
+    cmd = ["ansible-playbook", "-i", INVENTORY, "playbooks/site.yml"]
+    if extra := PROFILES[profile]:
+        cmd += ["-e", f"@{extra.relative_to(ROOT)}"]
     print(f"[{profile}] applying: {' '.join(cmd[1:])} (log: {log})", flush=True)
     with log.open("a") as out:
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=out, stderr=subprocess.STDOUT, timeout=900)
@@ -261,14 +259,15 @@ def apply_profile(lab: Lab, profile: str, log: Path) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- faults
 def kill_container(lab: Lab, host: str) -> float:
-    # `podman kill` takes ~80 ms to send the signal, and PID 1 exits only after the kernel has
-    # reaped the whole namespace; the fault is when the first of the container's processes dies.
-    hpids = podman("top", lab.containers[host], "hpid").stdout.split()[1:]
-    pidfds = [os.pidfd_open(int(pid)) for pid in hpids]
+    # `podman kill` takes ~80 ms to send the signal, and PID 1 exits only once the kernel has
+    # reaped the whole namespace: the fault is when HAProxy's or keepalived's main process dies.
+    mains = in_lb(lab, host, "systemctl show -p MainPID --value haproxy keepalived").split()
+    hpid = dict(line.split() for line in podman("top", lab.containers[host], "pid", "hpid").stdout.splitlines()[1:])
+    pidfds = [os.pidfd_open(int(hpid[pid])) for pid in mains]
     try:
         proc = subprocess.Popen(["podman", "kill", lab.containers[host]], stdout=subprocess.DEVNULL)
         if not select.select(pidfds, [], [], 30)[0]:
-            raise TimeoutError(f"no process of {host} died within 30 s of podman kill")
+            raise TimeoutError(f"HAProxy and keepalived of {host} still run 30 s after podman kill")
         died = time.time()
         proc.wait(timeout=30)
         return died
@@ -301,32 +300,30 @@ def restore_haproxy(lab: Lab, host: str) -> None:
     in_lb(lab, host, f"rm -f {DROPIN} && systemctl daemon-reload && systemctl start haproxy")
 
 
-def stop_keepalived(lab: Lab, host: str) -> float:
-    return stamped(lab, host, "systemctl stop keepalived")
-
-
-def start_keepalived(lab: Lab, host: str) -> None:
-    in_lb(lab, host, "systemctl start keepalived")
-
-
 # name -> (description, inject: returns the fault's wall-clock time, restore: idempotent)
-FAULTS: dict[str, tuple[str, Callable[[Lab, str], float], Callable[[Lab, str], None]]] = {
+FAULTS: dict[str, tuple[str, Callable[[Lab, str], float], Callable[[Lab, str], object]]] = {
     "a_kill_container": ("podman kill of the VIP holder", kill_container, start_container),
     "b_kill_haproxy": ("HAProxy SIGKILLed, stays down", kill_haproxy, restore_haproxy),
-    "c_stop_keepalived": ("keepalived stopped (graceful)", stop_keepalived, start_keepalived),
+    "c_stop_keepalived": ("keepalived stopped (graceful)", lambda lab, h: stamped(lab, h, "systemctl stop keepalived"),
+                          lambda lab, h: in_lb(lab, h, "systemctl start keepalived")),
 }
 
 
 # ---------------------------------------------------------------- analysis
-def p99(values: list[float]) -> float | None:
-    return sorted(values)[max(0, -(-len(values) * 99 // 100) - 1)] if values else None
+def p99_ms(latencies: list[float]) -> float | None:
+    """Nearest-rank 99th percentile, in milliseconds."""
+    return round(sorted(latencies)[-(-len(latencies) * 99 // 100) - 1] * 1000, 1) if latencies else None
 
 
 def client_impact(samples: list[Sample], event: float) -> dict[str, Any]:
     hit = [s for s in samples if s.start + s.latency >= event]
     failed = [s for s in hit if s.outcome != "ok"]
     first = failed[0].start if failed else None
-    back = next((s.start for s in hit if s.outcome == "ok" and first is not None and s.start > first), None)
+    # The next success is the first answer received from a request sent after the first
+    # failure: by completion, because a request sent into the outage can still succeed
+    # late, on a SYN retransmission, after a newer request has already been answered.
+    back = min((s.start + s.latency for s in hit if s.outcome == "ok" and first is not None and s.start > first),
+               default=None)
     return {
         "requests": len(hit), "failed": len(failed),
         "failed_before_event": sum(1 for s in samples if s.start + s.latency < event and s.outcome != "ok"),
@@ -334,9 +331,8 @@ def client_impact(samples: list[Sample], event: float) -> dict[str, Any]:
         "first_failure_s": None if first is None else round(first - event, 4),
         # None with failures means no request succeeded again inside the probe window.
         "failure_window_s": 0.0 if first is None else (None if back is None else round(back - first, 4)),
-        "p99_ms": round(p99([s.latency for s in hit]) * 1000, 1) if hit else None,
-        "p99_ok_ms": round(p99([s.latency for s in hit if s.outcome == "ok"]) * 1000, 1)
-        if any(s.outcome == "ok" for s in hit) else None,
+        "p99_ms": p99_ms([s.latency for s in hit]),
+        "p99_ok_ms": p99_ms([s.latency for s in hit if s.outcome == "ok"]),
         "served_by_lb": dict(Counter(s.lb for s in hit if s.outcome == "ok")),
     }
 
@@ -462,6 +458,9 @@ def markdown(report: dict[str, Any]) -> str:
         if s := res.get("soak"):
             lines.append(f"| soak {s['seconds']:.0f} s, CPUs busy | {profile} | {s['master_transitions']} MASTER transitions "
                          f"| | {s['failed']} / {s['requests']} | {s['p99_ms']} ms |")
+    lines += ["", "Medians over the runs; failed / requests summed. VIP time: fault to the backup's MASTER",
+              "notify (for d: the returning node, from its first BACKUP). Failure window: first failed request",
+              "to the next success. p99 includes failures at their time to fail (timeout 1 s)."]
     return "\n".join(lines) + "\n"
 
 
@@ -477,15 +476,16 @@ def plot(report: dict[str, Any], path: Path) -> None:
     for row, (profile, res) in enumerate(profiles.items()):
         for col, name in enumerate(names):
             ax, run = axes[row][col], res["faults"][name]["runs"][0]
-            for ok, colour in ((True, "tab:green"), (False, "tab:red")):
+            for ok, colour, size in ((True, "tab:green", 3), (False, "tab:red", 9)):
                 pts = [(s.start - run["event_ts"], s.latency * 1000) for s in run["samples"] if (s.outcome == "ok") == ok]
                 if pts:
-                    ax.scatter(*zip(*pts), s=4, c=colour, label="ok" if ok else "failed")
+                    ax.scatter(*zip(*pts, strict=True), s=size, c=colour, label="ok" if ok else "failed", zorder=2 + (not ok))
             ax.axvline(0, color="black", lw=1, label="fault" if not name.startswith("d_") else "old master healthy")
             if run["vip_s"] is not None:
                 ax.axvline(run["vip_s"], color="tab:blue", ls="--", lw=1, label=f"VIP move (+{run['vip_s']:.3f} s)")
             ax.set_yscale("log")
-            ax.set_title(f"{profile}: {name}", fontsize=10)
+            window = "no recovery" if run["failure_window_s"] is None else f"{run['failure_window_s']:.3f} s"
+            ax.set_title(f"{profile}: {name}\nfailed {run['failed']}/{run['requests']}, window {window}", fontsize=9)
             ax.set_xlabel("seconds from " + ("old master healthy" if name.startswith("d_") else "fault"))
             ax.legend(fontsize=7, loc="upper left")
         axes[row][0].set_ylabel("latency (ms)")
@@ -515,10 +515,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs of each fault (default 3)")
     parser.add_argument("--rate", type=float, default=200, help="probe requests per second (default 200)")
-    parser.add_argument("--profiles", default="ours,stock", help="comma-separated: ours, stock")
+    parser.add_argument("--profiles", default="ours", help="comma-separated: ours (the inventory), stock (default ours)")
     parser.add_argument("--soak", type=float, default=60, help="seconds of CPU-saturated soak per profile; 0 skips")
     parser.add_argument("--out", type=Path, default=ROOT / "reports")
     args = parser.parse_args()
+    # The Ansible tools next to this Python (the venv), whatever PATH says.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     profiles = args.profiles.split(",")
     if unknown := set(profiles) - set(PROFILES):
         parser.error(f"unknown profile(s) {sorted(unknown)}; choose from {sorted(PROFILES)}")
@@ -527,14 +529,15 @@ def main() -> int:
     log.write_text("")
 
     began, lab = time.time(), load_lab()
-    report: dict[str, Any] = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "rate": args.rate,
+    report: dict[str, Any] = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "rate": args.rate,
                               "repeat": args.repeat, "soak_s": args.soak, "probe_window_s": [PRE, POST],
                               "timeout_s": TIMEOUT, "inventory": INVENTORY, "preferred_masters": lab.preferred,
                               "vips": lab.vips, "profiles": {}}
     applied = "ours"
     try:
         for profile in profiles:
-            overrides = yaml.safe_load(PROFILES[profile].read_text()) if PROFILES[profile] else {}
+            extra = PROFILES[profile]
+            overrides = yaml.safe_load(extra.read_text()) if extra else {}
             want = {**lab.hostvars, **overrides}
             config = live_config(lab)
             # Skip the ~40 s playbook when the lab already runs this profile's timers and tracking.
@@ -549,6 +552,7 @@ def main() -> int:
     finally:
         if applied != "ours":
             apply_profile(lab, "ours", log)
+    report["advert_int"] = {name: res["config"]["advert_int"] for name, res in report["profiles"].items()}
     report["duration_s"] = round(time.time() - began, 1)
     write_reports(report, args.out)
     print(f"duration {report['duration_s']:.0f} s; reports in {args.out}")

@@ -8,7 +8,7 @@ import time
 from functools import cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 INVENTORY = ROOT / "inventories" / "molecule"
 
 
