@@ -62,32 +62,28 @@ _value:
 """
 
 import math
+import os
+import sys
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
-from jinja2 import Undefined
+
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import FilterChecks, defined
 
 HAPROXY_MAX_WEIGHT = 256
 
-
-def _error(subject: str, problem: str, fix: str) -> AnsibleFilterError:
-    return AnsibleFilterError(f"haproxy_weights: {subject} {problem}; {fix}")
-
-
-def _defined(value: Any) -> Any:
-    if isinstance(value, Undefined):
-        # Tripping it raises the templating engine's own error naming the missing variable,
-        # which says more than any type error of ours could.
-        value._fail_with_undefined_error()
-    return value
+_check = FilterChecks("haproxy_weights", "groups['web']", "hostvars")
 
 
 def _as_number(value: Any) -> float | None:
     """Return value as a finite float >= 0, or None if it is not one."""
     # YAML yes/no would otherwise pass as 1/0.
-    if isinstance(_defined(value), bool):
+    if isinstance(defined(value), bool):
         return None
     try:
         number = float(value)
@@ -96,17 +92,9 @@ def _as_number(value: Any) -> float | None:
     return number if math.isfinite(number) and number >= 0 else None
 
 
-def _check_option(option: str, value: Any, low: int, high: int | None, example: int) -> int:
-    if (isinstance(_defined(value), bool) or not isinstance(value, int)
-            or value < low or (high is not None and value > high)):
-        bounds = f"from {low} to {high}" if high is not None else f">= {low}"
-        raise _error(f"option {option}", f"must be an integer {bounds}, got {value!r}", f"pass e.g. {option}={example}")
-    return value
-
-
 def _bad_weight(name: str, value: Any, limit: Any) -> AnsibleFilterError:
-    return _error(f"host {name!r}: haproxy_weight", f"must be a whole number from 0 to {limit}, got {value!r}",
-                  "set an integer weight such as 10, or remove it to derive the weight from capacity")
+    return _check.error(f"host {name!r}: haproxy_weight", f"must be a whole number from 0 to {limit}, got {value!r}",
+                         "set an integer weight such as 10, or remove it to derive the weight from capacity")
 
 
 def _fact(name: str, facts: Mapping[str, Any], key: str) -> float | None:
@@ -115,8 +103,8 @@ def _fact(name: str, facts: Mapping[str, Any], key: str) -> float | None:
         return None
     number = _as_number(value)
     if number is None:
-        raise _error(f"host {name!r}: ansible_facts.{key}", f"must be a number >= 0, got {value!r}",
-                     "re-gather facts, or set haproxy_capacity or haproxy_weight for this host")
+        raise _check.error(f"host {name!r}: ansible_facts.{key}", f"must be a number >= 0, got {value!r}",
+                            "re-gather facts, or set haproxy_capacity or haproxy_weight for this host")
     return number
 
 
@@ -125,15 +113,13 @@ def capacity_of(name: str, host_vars: Mapping[str, Any], mb_per_vcpu: int = 2048
 
     For source "weight" the capacity is the explicit weight, not yet checked against max_weight.
     """
-    _check_option("mb_per_vcpu", mb_per_vcpu, 1, None, 2048)
-    if not isinstance(_defined(host_vars), Mapping):
-        raise _error(f"host {name!r}: hostvars entry", f"must be a mapping of variables, got {host_vars!r}",
-                     "pass the hostvars magic variable as the first argument")
+    _check.option("mb_per_vcpu", mb_per_vcpu, 1, None, 2048)
+    _check.host_vars(name, host_vars)
 
-    drain = _defined(host_vars.get("haproxy_drain"))
+    drain = defined(host_vars.get("haproxy_drain"))
     if drain is not None and not isinstance(drain, bool):
-        raise _error(f"host {name!r}: haproxy_drain", f"must be true or false, got {drain!r}",
-                     "set it to true to drain the host, or to false or remove it")
+        raise _check.error(f"host {name!r}: haproxy_drain", f"must be true or false, got {drain!r}",
+                            "set it to true to drain the host, or to false or remove it")
     if drain:
         return 0.0, "drain"
 
@@ -148,16 +134,16 @@ def capacity_of(name: str, host_vars: Mapping[str, Any], mb_per_vcpu: int = 2048
     if capacity is not None:
         number = _as_number(capacity)
         if number is None:
-            raise _error(f"host {name!r}: haproxy_capacity", f"must be a finite number >= 0, got {capacity!r}",
-                         "set it to a non-negative number such as 4, or remove it to use facts")
+            raise _check.error(f"host {name!r}: haproxy_capacity", f"must be a finite number >= 0, got {capacity!r}",
+                                "set it to a non-negative number such as 4, or remove it to use facts")
         return number, "capacity"
 
-    facts = _defined(host_vars.get("ansible_facts"))
+    facts = defined(host_vars.get("ansible_facts"))
     if facts is None:
         facts = {}
     if not isinstance(facts, Mapping):
-        raise _error(f"host {name!r}: ansible_facts", f"must be a mapping, got {facts!r}",
-                     "do not override ansible_facts, or set haproxy_capacity for this host")
+        raise _check.error(f"host {name!r}: ansible_facts", f"must be a mapping, got {facts!r}",
+                            "do not override ansible_facts, or set haproxy_capacity for this host")
     vcpus = _fact(name, facts, "processor_vcpus")
     if vcpus is None:
         vcpus = _fact(name, facts, "processor_count")
@@ -181,27 +167,10 @@ def _scale(capacity: float, largest: float, max_weight: int) -> int:
 def haproxy_weights(hosts: Sequence[str], hostvars: Mapping[str, Mapping[str, Any]],
                     max_weight: int = HAPROXY_MAX_WEIGHT, mb_per_vcpu: int = 2048) -> dict[str, int]:
     """Return host name -> HAProxy weight (0..max_weight), in the order of hosts."""
-    _check_option("max_weight", max_weight, 1, HAPROXY_MAX_WEIGHT, 100)
-    if (isinstance(_defined(hosts), str) or not isinstance(hosts, Sequence)
-            or not all(isinstance(_defined(host), str) for host in hosts)):
-        raise _error("input", f"must be a list of host names, got {hosts!r}",
-                     "pipe a group into it, e.g. groups['web'] | haproxy_weights(hostvars)")
-    if not hosts:
-        raise _error("input", "is an empty list of backend hosts",
-                     "give the backend group at least one host in the inventory")
-    if not isinstance(_defined(hostvars), Mapping):
-        raise _error("argument hostvars", f"must be a mapping of host name to variables, got {hostvars!r}",
-                     "pass the hostvars magic variable, e.g. groups['web'] | haproxy_weights(hostvars)")
-
-    capacities: dict[str, tuple[float, str]] = {}
-    for name in hosts:
-        if name in capacities:
-            raise _error(f"host {name!r}", "appears more than once in the input list",
-                         "list each backend host once, e.g. with | unique")
-        if name not in hostvars:
-            raise _error(f"unknown host {name!r}", "(not in hostvars)",
-                         "use inventory host names, e.g. groups['web']")
-        capacities[name] = capacity_of(name, hostvars[name], mb_per_vcpu)
+    _check.option("max_weight", max_weight, 1, HAPROXY_MAX_WEIGHT, 100)
+    hosts = _check.host_names(hosts, "backend host")
+    hostvars = _check.hostvars(hostvars)
+    capacities = {name: capacity_of(name, _check.known_host(name, hostvars), mb_per_vcpu) for name in hosts}
 
     largest = max((c for c, source in capacities.values() if source != "weight"), default=0.0)
     weights: dict[str, int] = {}

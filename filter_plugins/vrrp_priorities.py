@@ -68,103 +68,68 @@ _value:
   type: dict
 """
 
+import os
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-from jinja2 import Undefined
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import FilterChecks, defined, is_list
 
 # VRRP priority 255 belongs to the address owner and 0 means "stop being master" (RFC 5798).
 VRRP_MAX_PRIORITY = 254
 
-
-def _error(subject: str, problem: str, fix: str) -> AnsibleFilterError:
-    return AnsibleFilterError(f"vrrp_priorities: {subject} {problem}; {fix}")
-
-
-def _defined(value: Any) -> Any:
-    if isinstance(value, Undefined):
-        # Tripping it raises the templating engine's own error naming the missing variable,
-        # which says more than any type error of ours could.
-        value._fail_with_undefined_error()
-    return value
-
-
-def _is_list(value: Any) -> bool:
-    # Strings and dicts are iterable too, but never what the caller meant.
-    return isinstance(_defined(value), Sequence) and not isinstance(value, (str, bytes))
-
-
-def _check_option(option: str, value: Any, low: int, high: int | None, example: int) -> int:
-    if (isinstance(_defined(value), bool) or not isinstance(value, int)
-            or value < low or (high is not None and value > high)):
-        bounds = f"from {low} to {high}" if high is not None else f">= {low}"
-        raise _error(f"option {option}", f"must be an integer {bounds}, got {value!r}", f"pass e.g. {option}={example}")
-    return value
+_check = FilterChecks("vrrp_priorities", "groups['loadbalancers']", "keepalived_instances, hostvars")
 
 
 def _check_hosts(hosts: Any, top: int, step: int) -> list[str]:
-    if not _is_list(hosts) or not all(isinstance(_defined(host), str) for host in hosts):
-        raise _error("input", f"must be a list of host names, got {hosts!r}",
-                     "pipe a group into it, e.g. groups['loadbalancers'] | vrrp_priorities(keepalived_instances, hostvars)")
-    if not hosts:
-        raise _error("input", "is an empty list of load balancers",
-                     "give the load balancer group at least one host in the inventory")
-    seen: set[str] = set()
-    for host in hosts:
-        if host in seen:
-            raise _error(f"host {host!r}", "appears more than once in the input list",
-                         "list each load balancer once, e.g. with | unique")
-        seen.add(host)
+    hosts = _check.host_names(hosts, "load balancer")
     n = len(hosts)
     if n > VRRP_MAX_PRIORITY:
-        raise _error("input", f"has {n} hosts, but VRRP allows at most {VRRP_MAX_PRIORITY} backup priorities "
-                     "(255 is reserved for the address owner)", "split the load balancers into smaller groups")
+        raise _check.error("input", f"has {n} hosts, but VRRP allows at most {VRRP_MAX_PRIORITY} backup priorities "
+                            "(255 is reserved for the address owner)", "split the load balancers into smaller groups")
     lowest = top - (n - 1) * step
     if lowest < 1:
         largest_step = (top - 1) // (n - 1)
         fix = (f"pass a smaller step, e.g. step={largest_step}" if largest_step >= 1
                else f"pass a smaller step and a larger top, e.g. step=1, top={VRRP_MAX_PRIORITY}")
-        raise _error("input", f"is a group of {n} hosts, too large for top={top} and step={step} "
-                     f"(the last host would get priority {lowest}, below 1)", fix)
-    return list(hosts)
+        raise _check.error("input", f"is a group of {n} hosts, too large for top={top} and step={step} "
+                            f"(the last host would get priority {lowest}, below 1)", fix)
+    return hosts
 
 
 def _check_instances(instances: Any, hosts: list[str]) -> list[tuple[str, str | None]]:
     """Return (name, preferred_master or None) of each instance, in order."""
-    if not _is_list(instances):
-        raise _error("argument instances", f"must be a list of dicts, got {instances!r}",
-                     "pass e.g. keepalived_instances: [{name: VI_1}, {name: VI_2}]")
+    if not is_list(instances):
+        raise _check.error("argument instances", f"must be a list of dicts, got {instances!r}",
+                            "pass e.g. keepalived_instances: [{name: VI_1}, {name: VI_2}]")
     if not instances:
-        raise _error("argument instances", "is an empty list", "define at least one instance, e.g. [{name: VI_1}]")
+        raise _check.error("argument instances", "is an empty list", "define at least one instance, e.g. [{name: VI_1}]")
     checked: list[tuple[str, str | None]] = []
     for index, instance in enumerate(instances):
-        if not isinstance(_defined(instance), Mapping):
-            raise _error(f"instances[{index}]", f"must be a dict with a name, got {instance!r}",
-                         "write each instance as {name: VI_1}")
-        name = _defined(instance.get("name"))
+        if not isinstance(defined(instance), Mapping):
+            raise _check.error(f"instances[{index}]", f"must be a dict with a name, got {instance!r}",
+                                "write each instance as {name: VI_1}")
+        name = defined(instance.get("name"))
         if not isinstance(name, str) or not name:
-            raise _error(f"instances[{index}]: name", f"must be a non-empty string, got {name!r}",
-                         "give every instance a name such as VI_1")
+            raise _check.error(f"instances[{index}]: name", f"must be a non-empty string, got {name!r}",
+                                "give every instance a name such as VI_1")
         if any(name == seen for seen, _ in checked):
-            raise _error(f"instance {name!r}", "is defined more than once in instances",
-                         "give every instance a unique name")
-        preferred = _defined(instance.get("preferred_master"))
+            raise _check.error(f"instance {name!r}", "is defined more than once in instances",
+                                "give every instance a unique name")
+        preferred = defined(instance.get("preferred_master"))
         if preferred is not None and (not isinstance(preferred, str) or preferred not in hosts):
-            raise _error(f"instance {name!r}: preferred_master {preferred!r}", "is not one of the input hosts",
-                         f"name one of {hosts} or remove preferred_master")
+            raise _check.error(f"instance {name!r}: preferred_master {preferred!r}", "is not one of the input hosts",
+                                f"name one of {hosts} or remove preferred_master")
         checked.append((name, preferred))
     return checked
 
 
 def _override(name: str, hostvars: Mapping[str, Any]) -> int | None:
-    if name not in hostvars:
-        raise _error(f"unknown host {name!r}", "(not in hostvars)", "use inventory host names, e.g. groups['loadbalancers']")
-    host_vars = hostvars[name]
-    if not isinstance(_defined(host_vars), Mapping):
-        raise _error(f"host {name!r}: hostvars entry", f"must be a mapping of variables, got {host_vars!r}",
-                     "pass the hostvars magic variable as the third argument")
-    value = _defined(host_vars.get("keepalived_priority"))
+    host_vars = _check.host_vars(name, _check.known_host(name, hostvars))
+    value = defined(host_vars.get("keepalived_priority"))
     if value is None:
         return None
     # bool is an int subclass, and YAML yes/no would otherwise pass as 1/0.
@@ -175,8 +140,8 @@ def _override(name: str, hostvars: Mapping[str, Any]) -> int | None:
     else:
         priority = 0
     if not 1 <= priority <= VRRP_MAX_PRIORITY:
-        raise _error(f"host {name!r}: keepalived_priority", f"must be an integer from 1 to {VRRP_MAX_PRIORITY}, "
-                     f"got {value!r}", "set e.g. keepalived_priority: 200, or remove it to use the computed ranking")
+        raise _check.error(f"host {name!r}: keepalived_priority", f"must be an integer from 1 to {VRRP_MAX_PRIORITY}, "
+                            f"got {value!r}", "set e.g. keepalived_priority: 200, or remove it to use the computed ranking")
     return priority
 
 
@@ -193,12 +158,10 @@ def ranking(hosts: Sequence[str], index: int, preferred: str | None = None) -> l
 def vrrp_priorities(hosts: Sequence[str], instances: Sequence[Mapping[str, Any]],
                     hostvars: Mapping[str, Mapping[str, Any]], top: int = 250, step: int = 10) -> dict[str, dict[str, int]]:
     """Return instance name -> (host name -> VRRP priority 1..254), hosts in the order of hosts."""
-    _check_option("top", top, 2, VRRP_MAX_PRIORITY, 250)
-    _check_option("step", step, 1, None, 10)
+    _check.option("top", top, 2, VRRP_MAX_PRIORITY, 250)
+    _check.option("step", step, 1, None, 10)
     hosts = _check_hosts(hosts, top, step)
-    if not isinstance(_defined(hostvars), Mapping):
-        raise _error("argument hostvars", f"must be a mapping of host name to variables, got {hostvars!r}",
-                     "pass the hostvars magic variable, e.g. groups['loadbalancers'] | vrrp_priorities(keepalived_instances, hostvars)")
+    hostvars = _check.hostvars(hostvars)
     overrides = {name: _override(name, hostvars) for name in hosts}
     checked = _check_instances(instances, hosts)
 
@@ -212,9 +175,9 @@ def vrrp_priorities(hosts: Sequence[str], instances: Sequence[Mapping[str, Any]]
             priority = override if override is not None else top - rank[host] * step
             if priority in holder:
                 # Equal priorities make keepalived elect by IP address, which nobody reading the inventory expects.
-                raise _error(f"instance {instance!r}: hosts {holder[priority]!r} and {host!r}",
-                             f"both get priority {priority}",
-                             "change or remove keepalived_priority on one of them so that every priority differs")
+                raise _check.error(f"instance {instance!r}: hosts {holder[priority]!r} and {host!r}",
+                                    f"both get priority {priority}",
+                                    "change or remove keepalived_priority on one of them so that every priority differs")
             holder[priority] = host
             priorities[host] = priority
         result[instance] = priorities

@@ -2,19 +2,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-import inspect
-from collections.abc import Mapping
-
 import pytest
-import yaml
 from ansible.errors import AnsibleFilterError, AnsibleUndefinedVariable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import StrictUndefined, Undefined
 from jinja2.exceptions import UndefinedError
 
-import haproxy_weights as plugin
-from haproxy_weights import FilterModule, capacity_of, haproxy_weights
+from haproxy_weights import capacity_of, haproxy_weights
+from unit_support import LazyHostVars
 
 
 def facts(**values):
@@ -136,21 +132,6 @@ def test_capacity_of(host_vars, expected):
     assert capacity_of("web1", host_vars, 2048) == expected
 
 
-class LazyHostVars(Mapping):
-    """Stands in for Ansible's HostVarsVars, which templates a value only when it is read."""
-
-    def __getitem__(self, key):
-        if key == "haproxy_capacity":
-            raise AnsibleUndefinedVariable("'capacity_of_web1' is undefined")
-        raise KeyError(key)
-
-    def __iter__(self):
-        return iter(["haproxy_capacity"])
-
-    def __len__(self):
-        return 1
-
-
 @pytest.mark.parametrize(("host_vars", "error"), [
     pytest.param({"haproxy_capacity": Undefined(name="cap")}, UndefinedError, id="undefined-capacity"),
     pytest.param({"haproxy_weight": Undefined(name="w")}, UndefinedError, id="undefined-weight"),
@@ -158,7 +139,7 @@ class LazyHostVars(Mapping):
     pytest.param({"haproxy_drain": StrictUndefined(name="drain")}, UndefinedError, id="strict-undefined-drain"),
     pytest.param(facts(processor_vcpus=Undefined(name="vcpus")), UndefinedError, id="undefined-fact"),
     pytest.param({"ansible_facts": Undefined(name="ansible_facts")}, UndefinedError, id="undefined-facts"),
-    pytest.param(LazyHostVars(), AnsibleUndefinedVariable, id="lazy-undefined"),
+    pytest.param(LazyHostVars("haproxy_capacity"), AnsibleUndefinedVariable, id="lazy-undefined"),
 ])
 def test_undefined_passes_through(host_vars, error):
     with pytest.raises(error) as caught:
@@ -175,22 +156,6 @@ def test_undefined_passes_through(host_vars, error):
 def test_undefined_arguments_pass_through(hosts, host_vars, options):
     with pytest.raises(UndefinedError):
         haproxy_weights(hosts, host_vars, **options)
-
-
-def test_filter_module_maps_haproxy_weights():
-    assert FilterModule().filters() == {"haproxy_weights": haproxy_weights}
-
-
-def test_documentation_matches_signature():
-    doc = yaml.safe_load(plugin.DOCUMENTATION)
-    assert doc["name"] == "haproxy_weights"
-    parameters = list(inspect.signature(haproxy_weights).parameters)
-    assert set(doc["options"]) == {"_input", *parameters[1:]}
-    assert doc["positional"] == "_input, hostvars"
-    for option in ("max_weight", "mb_per_vcpu"):
-        assert doc["options"][option]["default"] == inspect.signature(haproxy_weights).parameters[option].default
-    yaml.safe_load(plugin.EXAMPLES)
-    yaml.safe_load(plugin.RETURN)
 
 
 # Property tests: capacities drawn at random, checked against the documented guarantees.

@@ -3,19 +3,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 import copy
-import inspect
-from collections.abc import Mapping
 
 import pytest
-import yaml
 from ansible.errors import AnsibleFilterError, AnsibleUndefinedVariable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import StrictUndefined, Undefined
 from jinja2.exceptions import UndefinedError
 
-import vrrp_priorities as plugin
-from vrrp_priorities import FilterModule, preferred_masters, ranking, vrrp_priorities
+from unit_support import LazyHostVars
+from vrrp_priorities import preferred_masters, ranking, vrrp_priorities
 
 
 def vi(*names, **preferred):
@@ -183,21 +180,6 @@ def test_preferred_masters(host_vars, instances, expected):
     assert preferred_masters(priorities_of(host_vars, instances)) == expected
 
 
-class LazyHostVars(Mapping):
-    """Stands in for Ansible's HostVarsVars, which templates a value only when it is read."""
-
-    def __getitem__(self, key):
-        if key == "keepalived_priority":
-            raise AnsibleUndefinedVariable("'priority_of_lb1' is undefined")
-        raise KeyError(key)
-
-    def __iter__(self):
-        return iter(["keepalived_priority"])
-
-    def __len__(self):
-        return 1
-
-
 @pytest.mark.parametrize(("hosts", "instances", "host_vars", "options", "error"), [
     pytest.param(Undefined(name="groups"), vi("VI_1"), TWO, {}, UndefinedError, id="undefined-input"),
     pytest.param(["lb1", Undefined(name="host")], vi("VI_1"), TWO, {}, UndefinedError, id="undefined-host-name"),
@@ -210,7 +192,8 @@ class LazyHostVars(Mapping):
     pytest.param(["lb1"], vi("VI_1"), {"lb1": Undefined(name="lb1")}, {}, UndefinedError, id="undefined-host-vars"),
     pytest.param(["lb1"], vi("VI_1"), {"lb1": {"keepalived_priority": Undefined(name="p")}}, {}, UndefinedError,
                  id="undefined-priority"),
-    pytest.param(["lb1"], vi("VI_1"), {"lb1": LazyHostVars()}, {}, AnsibleUndefinedVariable, id="lazy-undefined"),
+    pytest.param(["lb1"], vi("VI_1"), {"lb1": LazyHostVars("keepalived_priority")}, {}, AnsibleUndefinedVariable,
+                 id="lazy-undefined"),
     pytest.param(["lb1"], vi("VI_1"), TWO, {"top": Undefined(name="top")}, UndefinedError, id="undefined-top"),
     pytest.param(["lb1"], vi("VI_1"), TWO, {"step": Undefined(name="step")}, UndefinedError, id="undefined-step"),
 ])
@@ -218,22 +201,6 @@ def test_undefined_passes_through(hosts, instances, host_vars, options, error):
     with pytest.raises(error) as caught:
         vrrp_priorities(hosts, instances, host_vars, **options)
     assert not isinstance(caught.value, AnsibleFilterError)
-
-
-def test_filter_module_maps_vrrp_priorities():
-    assert FilterModule().filters() == {"vrrp_priorities": vrrp_priorities}
-
-
-def test_documentation_matches_signature():
-    doc = yaml.safe_load(plugin.DOCUMENTATION)
-    assert doc["name"] == "vrrp_priorities"
-    parameters = inspect.signature(vrrp_priorities).parameters
-    assert set(doc["options"]) == {"_input", *list(parameters)[1:]}
-    assert doc["positional"] == "_input, instances, hostvars"
-    for option in ("top", "step"):
-        assert doc["options"][option]["default"] == parameters[option].default
-    yaml.safe_load(plugin.EXAMPLES)
-    yaml.safe_load(plugin.RETURN)
 
 
 # Property tests: groups, instances and options drawn at random, checked against the documented guarantees.

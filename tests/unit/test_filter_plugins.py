@@ -1,0 +1,60 @@
+# Copyright (c) 2026 hafront contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Checks every filter plugin in filter_plugins/ must pass, and how Ansible loads that directory."""
+
+import importlib
+import inspect
+import json
+
+import pytest
+import yaml
+
+from helpers import ROOT, run
+
+# Files starting with "_" are not plugins (the shared helpers live in the package _hafront_filter_utils).
+PLUGINS = sorted(p.stem for p in (ROOT / "filter_plugins").glob("*.py") if not p.stem.startswith("_"))
+
+
+@pytest.mark.parametrize("name", PLUGINS)
+def test_filter_module_maps_its_filter(name):
+    module = importlib.import_module(name)
+    assert module.FilterModule().filters() == {name: getattr(module, name)}
+
+
+@pytest.mark.parametrize("name", PLUGINS)
+def test_documentation_matches_signature(name):
+    module = importlib.import_module(name)
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    assert doc["name"] == name
+    parameters = list(inspect.signature(getattr(module, name)).parameters.values())[1:]  # the first is _input
+    assert set(doc["options"]) == {"_input", *(p.name for p in parameters)}
+    required = [p.name for p in parameters if p.default is inspect.Parameter.empty]
+    assert doc["positional"] == ", ".join(["_input", *required])
+    assert doc["options"]["_input"]["required"] is True
+    for parameter in parameters:
+        option = doc["options"][parameter.name]
+        if parameter.name in required:
+            assert option["required"] is True
+        else:
+            assert option["default"] == parameter.default
+    yaml.safe_load(module.EXAMPLES)
+    yaml.safe_load(module.RETURN)
+
+
+def test_ansible_loads_filter_plugins_without_warnings():
+    """Ansible loads every file in filter_plugins/ under a synthetic module name: the plugins must still find
+    their shared helpers, and the helpers must not be taken for a plugin (that would print a warning)."""
+    calls = {
+        "haproxy_weights": "['web1', 'web2'] | haproxy_weights({'web1': {'haproxy_capacity': 2}, 'web2': {}})",
+        "vrrp_priorities": "['lb1', 'lb2'] | vrrp_priorities([{'name': 'VI_1'}], {'lb1': {}, 'lb2': {}})",
+    }
+    assert set(calls) == set(PLUGINS)
+    msg = "{{ {" + ", ".join(f"'{name}': {call}" for name, call in calls.items()) + "} | to_json }}"
+    proc = run(["ansible", "localhost", "-i", "localhost,", "-m", "ansible.builtin.debug", "-a", json.dumps({"msg": msg})],
+               check=True, timeout=120)
+    assert "WARNING" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    output = " ".join(proc.stdout.split())  # the YAML callback folds long lines at spaces
+    assert '"haproxy_weights": {"web1": 256, "web2": 128}' in output, proc.stdout
+    assert '"vrrp_priorities": {"VI_1": {"lb1": 250, "lb2": 240}}' in output, proc.stdout
