@@ -269,7 +269,8 @@ def kill_container(lab: Lab, host: str) -> float:
         if not select.select(pidfds, [], [], 30)[0]:
             raise TimeoutError(f"HAProxy and keepalived of {host} still run 30 s after podman kill")
         died = time.time()
-        proc.wait(timeout=30)
+        if proc.wait(timeout=30):
+            raise RuntimeError(f"podman kill {lab.containers[host]} failed")
         return died
     finally:
         for fd in pidfds:
@@ -403,7 +404,8 @@ def soak(lab: Lab, rate: float, seconds: float) -> dict[str, Any]:
             hog.wait()
     moves = transitions(lab, start, start + seconds + 1)
     impact = client_impact(probe.samples, start)
-    return {"seconds": seconds, "cpu_hogs": len(hogs), "master_transitions": sum(m["state"] == "MASTER" for m in moves),
+    return {"seconds": seconds, "start_ts": start, "cpu_hogs": len(hogs),
+            "master_transitions": sum(m["state"] == "MASTER" for m in moves),
             "transitions": moves, **{k: impact[k] for k in ("requests", "failed", "errors", "p99_ms")}}
 
 
@@ -420,7 +422,10 @@ def run_profile(lab: Lab, profile: str, args: argparse.Namespace, config: dict[s
     if args.soak > 0:
         print(f"[{profile}] soak {args.soak:.0f} s with every CPU busy", flush=True)
         result["soak"] = soak(lab, args.rate, args.soak)
-        print(f"  MASTER transitions: {result['soak']['master_transitions']}, failed {result['soak']['failed']}", flush=True)
+        moves = [f"{m['host']} {m['instance']} {m['state']} at +{m['ts'] - result['soak']['start_ts']:.3f} s"
+                 for m in result["soak"]["transitions"]]
+        print(f"  MASTER transitions: {result['soak']['master_transitions']} {moves}, "
+              f"failed {result['soak']['failed']}", flush=True)
     return result
 
 
@@ -550,12 +555,20 @@ def main() -> int:
                 print(f"[{profile}] WARNING: HAProxy tracking in keepalived.conf does not match the profile", flush=True)
             report["profiles"][profile] = run_profile(lab, profile, args, config)
     finally:
-        if applied != "ours":
-            apply_profile(lab, "ours", log)
-    report["advert_int"] = {name: res["config"]["advert_int"] for name, res in report["profiles"].items()}
-    report["duration_s"] = round(time.time() - began, 1)
-    write_reports(report, args.out)
-    print(f"duration {report['duration_s']:.0f} s; reports in {args.out}")
+        try:  # what was measured is written even if the run or the restore below fails
+            if report["profiles"]:
+                report["advert_int"] = {name: res["config"]["advert_int"] for name, res in report["profiles"].items()}
+                report["duration_s"] = round(time.time() - began, 1)
+                write_reports(report, args.out)
+        finally:
+            if applied != "ours":
+                try:
+                    apply_profile(lab, "ours", log)
+                except Exception:
+                    print(f"!! the lab still runs profile {applied!r}; restore it with: "
+                          f"ansible-playbook -i {INVENTORY} playbooks/site.yml (log: {log})", flush=True)
+                    raise
+    print(f"done in {time.time() - began:.0f} s; reports in {args.out}")
     return 0
 
 
