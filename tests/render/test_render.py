@@ -58,25 +58,21 @@ def keepalived_check(image: str, cfg: Path) -> "subprocess.CompletedProcess":  #
     # keepalived -t wants the configured interface to exist: podman's default network
     # gives the container an eth0 (nothing is sent on it).
     return run(["podman", "run", "--rm", "--cap-add", "SYS_ADMIN",
-                "-v", f"{cfg.parent}:/cfg:ro", "-v", f"{scripts}:/usr/local/libexec/keepalived:ro", "-v", f"{track}:/run/keepalived-track",
+                "-v", f"{cfg.parent}:/cfg:ro", "-v", f"{scripts}:/usr/local/libexec/keepalived:ro",
+                "-v", f"{track}:/run/keepalived-track",
                 image, "unshare", "--pid", "--fork", "keepalived", "-t", "-f", f"/cfg/{cfg.name}"], timeout=120)
 
 
-@pytest.mark.parametrize("inventory", INVENTORIES)
-def test_rendered_config_passes_haproxy_check(rendered, checker, inventory):
-    configs = sorted(rendered[inventory].glob("*/haproxy.cfg"))
-    assert configs, f"no config rendered for inventories/{inventory}"
-    for cfg in configs:
-        proc = haproxy_check(checker, cfg)
-        assert proc.returncode == 0, f"{checker} rejects {cfg}:\n{proc.stdout}{proc.stderr}\n---\n{cfg.read_text()}"
+CHECKS = {"haproxy.cfg": haproxy_check, "keepalived.conf": keepalived_check}
 
 
+@pytest.mark.parametrize("filename", sorted(CHECKS))
 @pytest.mark.parametrize("inventory", INVENTORIES)
-def test_rendered_keepalived_config_passes_keepalived_check(rendered, checker, inventory):
-    configs = sorted(rendered[inventory].glob("*/keepalived.conf"))
-    assert configs, f"no keepalived.conf rendered for inventories/{inventory}"
+def test_rendered_config_passes_the_real_binary(rendered, checker, inventory, filename):
+    configs = sorted(rendered[inventory].glob(f"*/{filename}"))
+    assert configs, f"no {filename} rendered for inventories/{inventory}"
     for cfg in configs:
-        proc = keepalived_check(checker, cfg)
+        proc = CHECKS[filename](checker, cfg)
         assert proc.returncode == 0, f"{checker} rejects {cfg}:\n{proc.stdout}{proc.stderr}\n---\n{cfg.read_text()}"
 
 
