@@ -1,7 +1,7 @@
 """After the side effect killed the VIP holder: the VIP is on the survivor and clients
-are served. Then (d) the old master returns, and (b) HAProxy dies on a VIP holder while
-keepalived keeps running. Deadlines are generous for a busy CI machine; `make drill`
-measures the real numbers."""
+are served. Then (d) the old master returns, (b) HAProxy dies on a VIP holder while
+keepalived keeps running, and a hung HAProxy moves the VIP through the check script.
+Deadlines are generous for a busy CI machine; `make drill` measures the real numbers."""
 
 from __future__ import annotations
 
@@ -92,3 +92,20 @@ def test_b_haproxy_death_moves_the_vip_while_keepalived_runs(lbs, vips):
                 "systemctl daemon-reload && systemctl start haproxy", check=False)
     # Once HAProxy is back, the preferred master takes its VIP back after the delay.
     wait_for(lambda: vip_holders(vips[1], lbs) == [holder], 30, f"{vips[1]} back on {holder}")
+
+
+def test_hung_haproxy_moves_the_vip(lbs, vips):
+    """A HAProxy that runs but no longer answers (SIGSTOP): the track file still says
+    "up", so only the check script can catch it."""
+    holder = wait_for(lambda: (h := vip_holders(vips[0], lbs)) and len(h) == 1 and h[0], 30,
+                      f"one holder of {vips[0]}")
+    other = next(h for h in lbs if h != holder)
+    exec_in(holder, "pkill", "-STOP", "-x", "haproxy")
+    try:
+        wait_for(lambda: vip_holders(vips[0], lbs) == [other], DEADLINE, f"{vips[0]} on {other}")
+        assert serving_lb(vips[0]) == other
+    except AssertionError as err:
+        raise AssertionError(f"{err}\n{diagnostics(lbs, vips)}") from None
+    finally:
+        exec_in(holder, "pkill", "-CONT", "-x", "haproxy", check=False)
+    wait_for(lambda: vip_holders(vips[0], lbs) == [holder], 30, f"{vips[0]} back on {holder}")
