@@ -1,15 +1,15 @@
-"""Render the haproxy role's template from every sample inventory and check each file
-with the real `haproxy -c` of Debian 12 (2.6) and Debian 13 (3.0)."""
+"""Render the haproxy and keepalived roles' configs from every sample inventory and check
+each file with the real `haproxy -c` and `keepalived -t` of Debian 12 and Debian 13."""
 
 from __future__ import annotations
 
 import re
-import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, run
+from helpers import run
 
 INVENTORIES = ["lab", "molecule", "production", "staging"]
 SUITES = ["bookworm", "trixie"]
@@ -24,7 +24,7 @@ def checker(request) -> str:
     return f"localhost/hafront-checker:{suite}"
 
 
-def render(inventory: str, out: Path, *extra: str) -> "subprocess.CompletedProcess":  # noqa: F821
+def render(inventory: str, out: Path, *extra: str) -> subprocess.CompletedProcess:
     return run(
         ["ansible-playbook", "-i", f"inventories/{inventory}", "tests/render/render.yml",
          "-e", f"render_dir={out}", *SECRETS, *extra],
@@ -42,12 +42,12 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-def haproxy_check(image: str, cfg: Path) -> "subprocess.CompletedProcess":  # noqa: F821
+def haproxy_check(image: str, cfg: Path) -> subprocess.CompletedProcess:
     return run(["podman", "run", "--rm", "--network", "none", "-v", f"{cfg.parent}:/cfg:ro",
                 image, "haproxy", "-c", "-f", f"/cfg/{cfg.name}"], timeout=120)
 
 
-def keepalived_check(image: str, cfg: Path) -> "subprocess.CompletedProcess":  # noqa: F821
+def keepalived_check(image: str, cfg: Path) -> subprocess.CompletedProcess:
     """`keepalived -t` with the role's rendered scripts where the role installs them.
     SYS_ADMIN for `unshare --pid`, the role's work-around for keepalived 2.2.7's config
     test killing itself (see roles/keepalived/tasks/config.yml)."""
