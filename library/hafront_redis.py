@@ -19,13 +19,14 @@ description:
   - V(sentinel_config) compares O(settings) with C(SENTINEL MASTER) and applies each difference
     with C(SENTINEL SET).
   - V(acl_load) reloads the server's ACL file.
+  - V(write_read) writes a short-lived key and reads it back (what a client does), reporting the round trip.
   - V(failover) asks a Sentinel to fail over O(master_name) and waits until it names another master.
 options:
   action:
     description: What to do.
     type: str
     required: true
-    choices: [info, master, config, sentinel_config, acl_load, failover]
+    choices: [info, master, config, sentinel_config, acl_load, failover, write_read]
   host:
     description: Address of the server or Sentinel.
     type: str
@@ -225,6 +226,11 @@ def run(module: AnsibleModule) -> dict[str, Any]:
                 for name in changed:
                     conn.call("SENTINEL", "SET", p["master_name"], name, normalise(p["settings"][name]))
             return {"changed": bool(changed), "changed_settings": changed}
+        if action == "write_read":
+            key, value, start = f"hafront:status:{socket.gethostname()}", str(time.time()), time.monotonic()
+            conn.call("SET", key, value, "EX", 60)
+            ok = conn.call("GET", key) == value
+            return {"changed": False, "ok": ok, "round_trip_ms": round((time.monotonic() - start) * 1000, 2)}
         if action == "acl_load":
             if not module.check_mode:
                 conn.call("ACL", "LOAD")
@@ -249,7 +255,8 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "action": {"type": "str", "required": True,
-                       "choices": ["info", "master", "config", "sentinel_config", "acl_load", "failover"]},
+                       "choices": ["info", "master", "config", "sentinel_config", "acl_load", "failover",
+                                   "write_read"]},
             "host": {"type": "str", "required": True},
             "port": {"type": "int", "default": 6379},
             "user": {"type": "str", "default": ""},

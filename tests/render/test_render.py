@@ -13,7 +13,8 @@ from helpers import run
 
 INVENTORIES = ["lab", "molecule", "production", "staging"]
 SUITES = ["bookworm", "trixie"]
-SECRETS = ["-e", "vault_haproxy_stats_password=render-test-password-0123"]
+SECRETS = ["-e", "vault_haproxy_stats_password=render-test-password-0123",
+           "-e", "vault_redis_monitor_password=render-test-monitor-0123"]
 
 
 @pytest.fixture(scope="session", params=SUITES)

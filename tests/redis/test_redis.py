@@ -1,0 +1,213 @@
+"""The Redis tier of Molecule's lab: replication, access control, the one address for
+clients, and, after the side effect (drills/redis_failover.py), what the failover did.
+
+Run twice by molecule/redis: before the side effect the failover tests skip (prepare
+removed any earlier report); after it they read this run's report and the live lab.
+Bounds are generous for a busy CI machine; `make bench` measures the real numbers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from http_probe import secrets_dir
+from lab import ROOT, exec_in, hostvars, wait_for
+
+testinfra_hosts = ["localhost"]
+REPORT = ROOT / "reports" / "molecule-redis" / "redis-failover.json"
+PORT, SENTINEL_PORT, MASTER_NAME = 6379, 26379, "hafront"
+
+
+def secret(name: str) -> str:
+    return (secrets_dir() / name).read_text().split(" salt=")[0].strip()
+
+
+@pytest.fixture(scope="module")
+def nodes() -> dict[str, str]:
+    """Redis host -> its address."""
+    hv = hostvars()
+    return {h: hv[h]["lab_address"] for h in hv["_groups"]["redis"]}
+
+
+@pytest.fixture(scope="module")
+def vips() -> list[str]:
+    hv = hostvars()
+    return hv[hv["_groups"]["loadbalancers"][0]]["lab_vips"]
+
+
+def client(address: str, user: str | None = "app", port: int = PORT) -> redis.Redis:
+    password = secret(f"redis_{user}_password") if user else None
+    return redis.Redis(host=address, port=port, username=user, password=password,
+                       socket_timeout=3, socket_connect_timeout=3)
+
+
+def sentinel(address: str) -> redis.Redis:
+    return redis.Redis(host=address, port=SENTINEL_PORT, password=secret("redis_sentinel_password"),
+                       socket_timeout=3, socket_connect_timeout=3, decode_responses=True)
+
+
+def roles(nodes: dict[str, str]) -> dict[str, dict]:
+    """Host -> INFO replication, as the monitoring user sees it."""
+    return {h: client(a, "monitor").info("replication") for h, a in nodes.items()}
+
+
+def master_of(nodes: dict[str, str]) -> str:
+    masters = [h for h, info in roles(nodes).items() if info["role"] == "master"]
+    assert len(masters) == 1, f"expected exactly one master, got {masters}"
+    return masters[0]
+
+
+def healthy(nodes: dict[str, str]) -> bool:
+    try:
+        info = roles(nodes)
+    except redis.RedisError:
+        return False
+    masters = [h for h, i in info.items() if i["role"] == "master"]
+    return len(masters) == 1 and info[masters[0]].get("connected_slaves") == len(nodes) - 1 and all(
+        i.get("master_link_status") == "up" for h, i in info.items() if h != masters[0])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def settled(nodes):
+    """The old master may still be resyncing when verify starts: wait, with a deadline."""
+    wait_for(lambda: healthy(nodes), 60, "one master with every other node a synced replica")
+
+
+def test_one_master_and_synced_replicas(nodes):
+    info = roles(nodes)
+    master = master_of(nodes)
+    for host, replica in info.items():
+        if host != master:
+            assert replica["master_host"] == nodes[master], f"{host} replicates {replica['master_host']}"
+            assert replica["master_link_status"] == "up"
+
+
+def test_a_write_on_the_master_is_read_on_every_replica(nodes):
+    master = master_of(nodes)
+    key, value = f"test:replication:{uuid.uuid4()}", str(uuid.uuid4())
+    app = client(nodes[master])
+    app.set(key, value)
+    assert app.execute_command("WAIT", len(nodes) - 1, 5000) == len(nodes) - 1
+    for host, address in nodes.items():
+        assert client(address).get(key) == value.encode(), f"{host} does not have {key}"
+    app.delete(key)
+
+
+def test_sentinels_agree_with_the_servers(nodes):
+    master = master_of(nodes)
+    for host, address in nodes.items():
+        s = sentinel(address)
+        assert s.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME) == [nodes[master], str(PORT)], host
+        state = s.execute_command("SENTINEL", "MASTER", MASTER_NAME)
+        view = dict(zip(state[::2], state[1::2], strict=True))
+        assert view["num-other-sentinels"] == str(len(nodes) - 1), f"{host} sees {view['num-other-sentinels']} peers"
+        assert view["num-slaves"] == str(len(nodes) - 1)
+
+
+@pytest.mark.parametrize("vip_index", [0, 1])
+def test_the_vip_reaches_the_master(nodes, vips, vip_index):
+    master = master_of(nodes)
+    key = f"test:vip:{uuid.uuid4()}"
+    via_vip = client(vips[vip_index])
+    assert via_vip.set(key, "1")
+    assert client(nodes[master]).get(key) == b"1", "the write through the VIP did not land on the master"
+    via_vip.delete(key)
+
+
+def test_unauthenticated_clients_are_refused(nodes):
+    for address in nodes.values():
+        with pytest.raises(redis.AuthenticationError):
+            client(address, user=None).ping()
+        with pytest.raises(redis.AuthenticationError):
+            redis.Redis(host=address, port=SENTINEL_PORT, socket_timeout=3).ping()
+
+
+@pytest.mark.parametrize("command", [
+    ["FLUSHALL"], ["FLUSHDB"], ["CONFIG", "SET", "appendonly", "no"], ["CONFIG", "GET", "*"], ["DEBUG", "SLEEP", "0"],
+    ["SHUTDOWN", "NOSAVE"], ["ACL", "LIST"], ["KEYS", "*"], ["REPLICAOF", "NO", "ONE"], ["INFO"], ["MONITOR"],
+])
+def test_the_application_user_cannot_run_admin_commands(nodes, command):
+    app = client(nodes[master_of(nodes)])
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        app.execute_command(*command)
+
+
+def test_the_monitoring_user_can_only_look(nodes):
+    monitor = client(nodes[master_of(nodes)], "monitor")
+    assert monitor.ping()
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        monitor.set("test:monitor", "1")
+
+
+@pytest.mark.parametrize("program, port", [("redis-server", PORT), ("redis-sentinel", SENTINEL_PORT)])
+def test_daemons_listen_only_on_the_service_address(nodes, program, port):
+    for host, address in nodes.items():
+        listening = exec_in(host, "ss", "-Hltnp").stdout
+        mine = sorted({line.split()[3] for line in listening.splitlines() if f'"{program}"' in line})
+        assert mine == [f"{address}:{port}"], f"{host}: {program} listens on {mine}"
+
+
+@pytest.mark.parametrize("path, mode, owner", [
+    ("/etc/redis/hafront", "750", "root:redis"),
+    ("/etc/redis/hafront/redis.conf", "640", "root:redis"),
+    ("/etc/redis/hafront/users.acl", "640", "root:redis"),
+    ("/etc/redis/hafront/start.env", "600", "root:root"),
+    ("/etc/redis/sentinel.conf", "640", "redis:redis"),
+])
+def test_files_holding_secrets_are_not_world_readable(nodes, path, mode, owner):
+    for host in nodes:
+        assert exec_in(host, "stat", "-c", "%a %U:%G", path).stdout.split() == [mode, owner], f"{host}:{path}"
+
+
+def test_the_acl_file_holds_no_plaintext_password(nodes):
+    acl = exec_in(next(iter(nodes)), "cat", "/etc/redis/hafront/users.acl").stdout
+    for user in ("app", "admin", "monitor"):
+        assert secret(f"redis_{user}_password") not in acl
+
+
+# ---------------------------------------------------------------- after the side effect
+@pytest.fixture(scope="module")
+def drill() -> dict:
+    if not REPORT.exists():
+        pytest.skip("before the side effect: the failover drill has not run yet")
+    return json.loads(REPORT.read_text())
+
+
+@pytest.fixture(scope="module")
+def run(drill) -> dict:
+    assert len(drill["runs"]) == 1, "the scenario runs the drill once"
+    return drill["runs"][0]
+
+
+def test_sentinel_elected_a_new_master(run):
+    assert run["new_master"] and run["new_master"] != run["old_master"]
+    assert run["sentinel_new_master_s"] is not None and run["sentinel_new_master_s"] < 15
+
+
+def test_writes_through_the_vip_resumed(run):
+    assert run["vip_recovered_s"] is not None, "no write through the VIP succeeded after the kill"
+    assert run["vip_write_gap_s"] < 15
+
+
+def test_no_wait_confirmed_write_was_lost(run):
+    assert run["confirmed_lost"] == 0
+
+
+def test_the_old_master_never_served_as_master(run):
+    assert run["old_master_seen_as_master"] == 0
+    assert run["old_master_direct_writes_accepted"] == 0
+    assert run["acked_lost_after_return"] == 0
+
+
+def test_the_old_master_rejoined_as_a_replica(run, nodes):
+    assert run["old_master_rejoined_s"] is not None
+    assert roles(nodes)[run["old_master"]]["role"] == "slave"
+
+
+def test_the_rerun_kept_the_master_sentinel_chose(run, nodes):
+    """The second idempotence (a converge after the failover) ran before this verify."""
+    assert master_of(nodes) == run["new_master"]
