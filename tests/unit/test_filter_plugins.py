@@ -49,6 +49,8 @@ def test_ansible_loads_filter_plugins_without_warnings():
     calls = {
         "haproxy_weights": "['web1', 'web2'] | haproxy_weights({'web1': {'haproxy_capacity': 2}, 'web2': {}})",
         "vrrp_priorities": "['lb1', 'lb2'] | vrrp_priorities([{'name': 'VI_1'}], {'lb1': {}, 'lb2': {}})",
+        "redis_current_master": "{'redis1': '10.0.0.32:6379'} | redis_current_master({'redis1': '10.0.0.31', "
+                                "'redis2': '10.0.0.32'}, 'redis1')",
     }
     assert set(calls) == set(PLUGINS)
     msg = "{{ {" + ", ".join(f"'{name}': {call}" for name, call in calls.items()) + "} | to_json }}"
@@ -58,3 +60,4 @@ def test_ansible_loads_filter_plugins_without_warnings():
     output = " ".join(proc.stdout.split())  # the YAML callback folds long lines at spaces
     assert '"haproxy_weights": {"web1": 256, "web2": 128}' in output, proc.stdout
     assert '"vrrp_priorities": {"VI_1": {"lb1": 250, "lb2": 240}}' in output, proc.stdout
+    assert '"redis_current_master": "redis2"' in output, proc.stdout

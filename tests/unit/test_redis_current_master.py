@@ -1,0 +1,58 @@
+# Copyright (c) 2026 hafront contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from redis_current_master import FilterModule, redis_current_master
+
+ADDRESSES = {"redis1": "10.0.0.31", "redis2": "10.0.0.32", "redis3": "10.0.0.33"}
+
+
+@pytest.mark.parametrize("answers, expected", [
+    pytest.param({}, "redis1", id="no-sentinel-yet-first-deploy"),
+    pytest.param({"redis1": None, "redis2": "", "redis3": None}, "redis1", id="no-answers"),
+    pytest.param({"redis1": "10.0.0.32:6379", "redis2": "10.0.0.32:6379", "redis3": "10.0.0.32:6379"}, "redis2",
+                 id="all-agree-after-failover"),
+    pytest.param({"redis1": None, "redis2": "10.0.0.33:6379", "redis3": "10.0.0.33:6379"}, "redis3",
+                 id="old-master-down"),
+    pytest.param({"redis1": "10.0.0.31:6379", "redis2": "10.0.0.32:6379", "redis3": "10.0.0.32:6379"}, "redis2",
+                 id="stale-sentinel-outvoted"),
+    pytest.param({"redis1": None, "redis2": None, "redis3": "10.0.0.32:6379"}, "redis2", id="single-answer-wins"),
+])
+def test_follows_the_sentinels(answers, expected):
+    assert redis_current_master(answers, ADDRESSES, "redis1") == expected
+
+
+@pytest.mark.parametrize("answers, addresses, initial, message", [
+    pytest.param({"redis1": "10.0.0.31:6379", "redis2": "10.0.0.32:6379"}, ADDRESSES, "redis1", "disagree",
+                 id="tie"),
+    pytest.param({"redis1": "10.0.0.99:6379"}, ADDRESSES, "redis1", "no host of the Redis group", id="unknown-address"),
+    pytest.param({"redis1": "10.0.0.31"}, ADDRESSES, "redis1", "no host of the Redis group", id="no-port"),
+    pytest.param({}, ADDRESSES, "redis9", "redis_initial_master", id="initial-not-in-group"),
+    pytest.param({}, {}, "redis1", "addresses", id="empty-addresses"),
+    pytest.param(["10.0.0.31:6379"], ADDRESSES, "redis1", "input", id="answers-not-a-mapping"),
+])
+def test_rejects_what_it_cannot_decide(answers, addresses, initial, message):
+    with pytest.raises(AnsibleFilterError, match=message) as err:
+        redis_current_master(answers, addresses, initial)
+    assert str(err.value).startswith("redis_current_master: ")
+
+
+@given(st.lists(st.sampled_from(list(ADDRESSES)), min_size=1, max_size=7))
+def test_a_strict_majority_always_wins(votes):
+    counts = {h: votes.count(h) for h in set(votes)}
+    ranked = sorted(counts.values(), reverse=True)
+    answers = {f"s{i}": f"{ADDRESSES[h]}:6379" for i, h in enumerate(votes)}
+    if len(ranked) > 1 and ranked[0] == ranked[1]:
+        with pytest.raises(AnsibleFilterError):
+            redis_current_master(answers, ADDRESSES, "redis1")
+    else:
+        assert counts[redis_current_master(answers, ADDRESSES, "redis1")] == ranked[0]
+
+
+def test_filter_is_registered():
+    assert FilterModule().filters()["redis_current_master"] is redis_current_master
