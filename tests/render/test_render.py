@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run
+from helpers import ROOT, run
 
 INVENTORIES = ["lab", "molecule", "production", "staging"]
 SUITES = ["bookworm", "trixie"]
-SECRETS = ["-e", "vault_haproxy_stats_password=render-test-password-0123",
-           "-e", "vault_redis_monitor_password=render-test-monitor-0123"]
+SECRETS = ["-e", "vault_haproxy_stats_password=render-test-password-0123"] + [
+    arg for user in ("app", "admin", "monitor", "replication", "sentinel_user", "sentinel")
+    for arg in ("-e", f"vault_redis_{user}_password=render-test-{user.replace('_', '-')}-0123")]
 
 
 @pytest.fixture(scope="session", params=SUITES)
@@ -75,6 +76,39 @@ def test_rendered_config_passes_the_real_binary(rendered, checker, inventory, fi
     for cfg in configs:
         proc = CHECKS[filename](checker, cfg)
         assert proc.returncode == 0, f"{checker} rejects {cfg}:\n{proc.stdout}{proc.stderr}\n---\n{cfg.read_text()}"
+
+
+def redis_check(image: str, host_dir: Path, mode: str, filename: str) -> subprocess.CompletedProcess:
+    """The role's own check (a trial start of the real binary) on a rendered file, the ACL file in place."""
+    helper = ROOT / "roles/redis/files/hafront-redis-config-check"
+    return run(["podman", "run", "--rm", "-v", f"{host_dir}:/cfg:ro", "-v", f"{helper}:/check:ro", image, "sh", "-c",
+                f"mkdir -p /etc/redis/hafront && cp /cfg/users.acl /etc/redis/hafront/ && sh /check {mode} /cfg/{filename}"],
+               timeout=120)
+
+
+REDIS_INVENTORIES = ["lab", "molecule", "production"]
+
+
+@pytest.mark.parametrize("mode, filename", [("server", "redis.conf"), ("sentinel", "sentinel.conf")])
+@pytest.mark.parametrize("inventory", REDIS_INVENTORIES)
+def test_rendered_redis_config_passes_the_real_binary(rendered, checker, inventory, mode, filename):
+    hosts = sorted(p.parent for p in rendered[inventory].glob("*/users.acl"))
+    assert hosts, f"no Redis config rendered for inventories/{inventory}"
+    for host_dir in hosts:
+        proc = redis_check(checker, host_dir, mode, filename)
+        assert proc.returncode == 0, f"{checker} rejects {host_dir / filename}:\n{proc.stdout}{proc.stderr}"
+
+
+def test_redis_check_rejects_a_broken_config(rendered, checker, tmp_path):
+    host_dir = next(rendered["lab"].glob("redis1/users.acl")).parent
+    for name in ("redis.conf", "users.acl"):
+        (tmp_path / name).write_text((host_dir / name).read_text())
+    (tmp_path / "redis.conf").write_text((host_dir / "redis.conf").read_text().replace("appendfsync everysec",
+                                                                                      "appendfsync sometimes"))
+    assert redis_check(checker, tmp_path, "server", "redis.conf").returncode != 0
+    (tmp_path / "redis.conf").write_text((host_dir / "redis.conf").read_text())
+    (tmp_path / "users.acl").write_text((host_dir / "users.acl").read_text().replace("+ping", "+no-such-command", 1))
+    assert redis_check(checker, tmp_path, "server", "redis.conf").returncode != 0
 
 
 def test_keepalived_check_rejects_a_broken_config(rendered, checker, tmp_path):
