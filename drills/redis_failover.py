@@ -1,0 +1,708 @@
+#!/usr/bin/env python3
+"""Kill the Redis master on the lab and measure what writers saw and which writes were lost.
+
+Method
+------
+The lab comes from ``ansible-inventory -i <inventory> --list`` (group ``redis``, the first
+VIP of the load balancers); passwords from $HAFRONT_LAB_SECRETS or ~/.local/share/hafront/lab.
+
+Two writers, each on one connection as ACL user ``app``, at a fixed rate: ``vip`` through
+HAProxy (first VIP, port 6379) and ``sentinel`` to the master ``SENTINEL
+get-master-addr-by-name`` names (the first Sentinel that answers wins and is asked first
+next time, as in redis-py). A write is ``SET key key`` + ``WAIT 1 100`` pipelined: acked
+when SET says OK, confirmed when WAIT counted a replica. Timeouts are 0.25 s, no client
+retries; a failure drops the connection (and rediscovers the master), the next tick
+reconnects. A write that overruns its slot delays the next: no catch-up bursts.
+
+A run: 2 s of writes, ``podman kill`` of the master's container, timed when redis-server's
+main process exits (pidfd; sockets close a few ms earlier, so writes failing up to 20 ms
+before count as in flight). Sentinels are polled every 20 ms: the new master is named at
+the first answer naming another node. 3 s after the VIP writer succeeds again, ``podman
+start`` brings the old master back; from when it accepts TCP, every 20 ms, ``ROLE`` as
+``monitor`` (``master`` answers counted) and a direct ``SET`` as ``app`` (must fail with
+READONLY; successes counted). It has rejoined when ROLE says replica of the new master,
+link ``connected``; writers stop 3 s later.
+
+Write gap (per writer): start of the first failed write in flight at or after the kill to
+completion of the next success sent after it, i.e. how long a client that keeps retrying
+cannot write; recovered: kill to that completion. p99: writes in flight at or after the
+kill, failures at their time to fail. Acked keys are read back (MGET, as ``admin``) on
+the master all Sentinels name. A missing one is lost at the kill if written before
+Sentinel named the new master, after the return if written after the VIP path recovered
+(the old master's return is the only event after that), else in between. The run's keys
+are then deleted; the samples file keeps every write.
+
+Before the first run and after each, the drill waits (deadline) for a healthy tier: one
+master, two replicas with the link up, every Sentinel naming it with two healthy replicas
+and two other Sentinels, a write through the VIP. Each run kills the master of the moment.
+``--rerun-site`` re-applies playbooks/site.yml: recap changed=0, and the master stays.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import select
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+ROOT = Path(__file__).resolve().parent.parent
+MASTER_NAME = "hafront"
+PORT, SENTINEL_PORT = 6379, 26379
+TIMEOUT = 0.25        # socket connect and read timeout of writers and pollers, seconds
+WAIT_MS = 100         # WAIT 1 <ms> after each SET
+POLL = 0.02           # Sentinel and returning-master poll interval, seconds
+KILL_SLACK = 0.02     # writes that failed this long before the seen exit were in flight at the fault
+PRE, SETTLE, POST = 2.0, 3.0, 3.0  # writes before the kill; VIP back -> old master start; rejoined -> stop
+DEADLINE = 120.0      # every wait for the lab converges within this
+MAX_RUN = 600.0       # writers and pollers stop by themselves after this
+WRITERS = ("vip", "sentinel")
+TARGETS = {  # name -> (limit, what it measures)
+    "vip_write_gap_median_s": (1.5, "write gap through the VIP, median (s)"),
+    "acked_lost_after_return": (0, "acknowledged writes lost because of the old master's return"),
+    "confirmed_lost": (0, "WAIT-confirmed writes lost"),
+    "old_master_seen_as_master": (0, "ROLE polls of the returning old master that said master"),
+    "old_master_direct_writes_accepted": (0, "direct writes the returning old master accepted"),
+    "rerun_changed": (0, "changed tasks when site.yml runs again"),
+    "rerun_master_unchanged": (True, "Sentinel master the same before, during and after the rerun"),
+}
+
+
+class LabError(RuntimeError):
+    """The lab cannot be used for the drill."""
+
+
+class NotReady(Exception):
+    """The tier is not (yet) in the state waited for; the message says why."""
+
+
+# ---------------------------------------------------------------- lab and commands
+class Lab(NamedTuple):
+    inventory: str
+    redis: dict[str, str]            # redis host -> its address
+    containers: dict[str, str]       # redis host -> container name
+    vip: str                         # first VIP of the load balancers
+    passwords: dict[str, str]        # app, monitor, admin, sentinel
+
+
+def load_lab(inventory: str) -> Lab:
+    proc = subprocess.run(["ansible-inventory", "-i", inventory, "--list"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    if proc.returncode:
+        raise LabError(f"ansible-inventory -i {inventory} failed: {proc.stderr.strip()[-500:]}")
+    inv = json.loads(proc.stdout)
+    hostvars, hosts = inv["_meta"]["hostvars"], inv.get("redis", {}).get("hosts", [])
+    lbs = inv.get("loadbalancers", {}).get("hosts", [])
+    if len(hosts) != 3 or not lbs:
+        raise LabError(f"{inventory}: want 3 hosts in group redis and load balancers, found {hosts} and {lbs}")
+    secrets = Path(os.environ.get("HAFRONT_LAB_SECRETS") or Path.home() / ".local/share/hafront/lab")
+    passwords = {}
+    for user in ("app", "monitor", "admin", "sentinel"):
+        if not (path := secrets / f"redis_{user}_password").is_file():
+            raise LabError(f"no {path}: deploy the Redis tier first (or set HAFRONT_LAB_SECRETS)")
+        passwords[user] = path.read_text().split(" salt=")[0].strip()  # Ansible's password lookup file
+    return Lab(inventory=inventory, redis={h: hostvars[h]["lab_address"] for h in hosts},
+               containers={h: f"{hostvars[h]['lab_name']}-{h}" for h in hosts},
+               vip=str(hostvars[lbs[0]]["lab_vips"][0]).split("/")[0], passwords=passwords)
+
+
+def client(lab: Lab, address: str, user: str, timeout: float = TIMEOUT) -> redis.Redis:
+    """Short timeouts and no retries: every failure is seen, none is hidden."""
+    auth = {"password": lab.passwords[user]} if user == "sentinel" else \
+        {"username": user, "password": lab.passwords[user]}
+    return redis.Redis(host=address, port=SENTINEL_PORT if user == "sentinel" else PORT, **auth,
+                       socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0),
+                       decode_responses=True)
+
+
+def master_of(sentinel: redis.Redis) -> str | None:
+    answer = sentinel.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)
+    return answer[0] if answer else None
+
+
+def as_dict(reply: Any) -> dict[str, Any]:
+    return reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2], strict=True))
+
+
+def podman(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["podman", *args], check=check, capture_output=True, text=True, timeout=timeout)
+
+
+def wait_until(what: str, predicate: Callable[[], Any], deadline: float = DEADLINE) -> Any:
+    """Poll predicate until it returns something truthy; fail with the last reason after deadline s."""
+    end, why = time.time() + deadline, "never answered"
+    while time.time() < end:
+        try:
+            if result := predicate():
+                return result
+        except (NotReady, redis.RedisError, OSError) as exc:
+            why = str(exc) or type(exc).__name__
+        time.sleep(0.2)
+    raise TimeoutError(f"gave up after {deadline:.0f} s waiting for {what} (last: {why})")
+
+
+def healthy(lab: Lab) -> str:
+    """The master's host when the tier is healthy, else NotReady with the reason."""
+    roles = {}
+    for host, address in lab.redis.items():
+        with client(lab, address, "monitor", timeout=1) as c:
+            roles[host] = c.execute_command("ROLE")
+    if len(masters := [h for h, role in roles.items() if role[0] == "master"]) != 1:
+        raise NotReady(f"masters by ROLE: {masters}")
+    master, address = masters[0], lab.redis[masters[0]]
+    for host, role in roles.items():
+        if host != master and list(role[:4]) != ["slave", address, PORT, "connected"]:
+            raise NotReady(f"{host} ROLE {role[:4]}")
+    for host, sentinel_address in lab.redis.items():
+        with client(lab, sentinel_address, "sentinel", timeout=1) as s:
+            named = master_of(s)
+            state = as_dict(s.execute_command("SENTINEL", "MASTER", MASTER_NAME))
+            replicas = [as_dict(r) for r in s.execute_command("SENTINEL", "REPLICAS", MASTER_NAME)]
+        if named != address:
+            raise NotReady(f"Sentinel on {host} names {named}, ROLE says {address}")
+        flags = {f for r in replicas for f in r["flags"].split(",")} & {"s_down", "o_down", "disconnected"}
+        if int(state["num-other-sentinels"]) != 2 or len(replicas) != 2 or flags:
+            raise NotReady(f"Sentinel on {host}: {state['num-other-sentinels']} other Sentinels, "
+                           f"{len(replicas)} replicas, flags {sorted(flags)}")
+    with client(lab, lab.vip, "app", timeout=1) as c:
+        if not c.set("drill:health", "1", ex=60):
+            raise NotReady("SET through the VIP failed")
+    return master
+
+
+def agreed_master(lab: Lab) -> str:
+    """The address every answering Sentinel names, if that node says ROLE master."""
+    named = set()
+    for address in lab.redis.values():
+        with client(lab, address, "sentinel", timeout=1) as s, contextlib.suppress(redis.RedisError):
+            named.add(master_of(s))
+    if len(named) != 1 or None in named:
+        raise NotReady(f"Sentinels name {named}")
+    with client(lab, address := named.pop(), "monitor", timeout=1) as c:
+        if c.execute_command("ROLE")[0] != "master":
+            raise NotReady(f"Sentinels name {address}, which is not ROLE master")
+    return address
+
+
+# ---------------------------------------------------------------- writers and pollers
+class Write(NamedTuple):
+    writer: str       # vip | sentinel
+    seq: int
+    key: str
+    start: float      # wall clock, seconds
+    latency: float    # seconds until the answer or the error
+    outcome: str      # ok | readonly | timeout | timeout_connect | refused | closed | reset | no_master | ...
+    replicas: int     # WAIT's answer; -1 when unknown
+    target: str       # address written to: the VIP, or the master Sentinel named
+
+
+def error_kind(exc: BaseException) -> str:
+    text = str(exc).lower()
+    named = {redis.ReadOnlyError: "readonly", redis.BusyLoadingError: "loading", redis.exceptions.NoPermissionError: "noperm"}
+    if kind := named.get(type(exc)):  # redis-py drops the error code from these messages
+        return kind
+    if isinstance(exc, redis.TimeoutError):
+        return "timeout_connect" if "connecting" in text else "timeout"
+    if isinstance(exc, redis.ConnectionError):
+        words = {"refused": "refused", "reset": "reset", "closed": "closed", "no route": "unreachable"}
+        return next((kind for word, kind in words.items() if word in text), "connection")
+    if isinstance(exc, redis.ResponseError):  # ERR, NOREPLICAS, MASTERDOWN, ...
+        return text.split()[0] if text else "error"
+    return type(exc).__name__
+
+
+class Writer(threading.Thread):
+    """SET + WAIT 1 at a fixed rate on one connection, until stop is set or MAX_RUN."""
+
+    def __init__(self, lab: Lab, name: str, runid: str, rate: float, stop: threading.Event) -> None:
+        super().__init__(daemon=True, name=f"writer-{name}")
+        self.lab, self.kind, self.runid, self.rate, self.stop = lab, name, runid, rate, stop
+        self.samples: list[Write] = []
+        self.conn: redis.Redis | None = None
+        self.target = lab.vip if name == "vip" else ""
+        self.sentinels = [client(lab, a, "sentinel") for a in lab.redis.values()] if name == "sentinel" else []
+
+    def _connect(self) -> redis.Redis:
+        if self.kind == "sentinel":
+            for i, sentinel in enumerate(self.sentinels):
+                with contextlib.suppress(redis.RedisError):
+                    if named := master_of(sentinel):
+                        self.target = named
+                        self.sentinels.insert(0, self.sentinels.pop(i))
+                        break
+            else:
+                raise LookupError("no Sentinel named a master")
+        return client(self.lab, self.target, "app")
+
+    def _write(self, seq: int) -> Write:
+        key = f"drill:{self.runid}:{self.kind}:{seq}"
+        start, t0 = time.time(), time.perf_counter()
+        replicas, outcome = -1, "ok"
+        try:
+            self.conn = self.conn or self._connect()
+            answers = self.conn.pipeline(transaction=False).set(key, key).wait(1, WAIT_MS).execute(raise_on_error=False)
+            if isinstance(answers[0], Exception):
+                raise answers[0]
+            replicas = answers[1] if isinstance(answers[1], int) else -1  # acked even if WAIT failed
+        except (redis.RedisError, LookupError) as exc:
+            outcome = "no_master" if isinstance(exc, LookupError) else error_kind(exc)
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = None
+        return Write(self.kind, seq, key, start, time.perf_counter() - t0, outcome, replicas, self.target)
+
+    def run(self) -> None:
+        due, end, seq = time.time(), time.time() + MAX_RUN, 0
+        while time.time() < end and not self.stop.wait(max(0.0, due - time.time())):
+            self.samples.append(self._write(seq))
+            seq += 1
+            due = max(due + 1 / self.rate, time.time())  # late: go on at once, no burst to catch up
+        for c in [self.conn, *self.sentinels]:
+            if c is not None:
+                c.close()
+
+
+class SentinelWatch(threading.Thread):
+    """Polls one Sentinel every POLL s; keeps each change of its answer (None: no answer)."""
+
+    def __init__(self, lab: Lab, host: str, stop: threading.Event, max_seconds: float = MAX_RUN) -> None:
+        super().__init__(daemon=True, name=f"sentinel-{host}")
+        self.lab, self.host, self.stop, self.max_seconds = lab, host, stop, max_seconds
+        self.changes: list[tuple[float, str | None]] = []
+
+    def run(self) -> None:
+        c, end, last = client(self.lab, self.lab.redis[self.host], "sentinel"), time.time() + self.max_seconds, "-"
+        while time.time() < end and not self.stop.is_set():
+            try:
+                answer = master_of(c)
+            except redis.RedisError:
+                answer = None
+            if answer != last:
+                self.changes.append((time.time(), answer))
+                last = answer
+            self.stop.wait(POLL)
+        c.close()
+
+    def first(self, since: float, accept: Callable[[str | None], bool]) -> float | None:
+        return next((t for t, a in self.changes if t >= since and accept(a)), None)
+
+
+class Returner(threading.Thread):
+    """The killed master coming back: TCP accept time, then ROLE (monitor) and a direct SET (app)."""
+
+    def __init__(self, lab: Lab, host: str, new_master: str, runid: str, stop: threading.Event) -> None:
+        super().__init__(daemon=True, name=f"returner-{host}")
+        self.lab, self.address, self.new_master, self.runid, self.stop = lab, lab.redis[host], new_master, runid, stop
+        self.tcp_ts: float | None = None
+        self.rejoined_ts: float | None = None
+        self.roles: Counter[str] = Counter()
+        self.role_changes: list[tuple[float, str]] = []
+        self.direct_writes: Counter[str] = Counter()
+
+    def run(self) -> None:
+        end = time.time() + MAX_RUN
+        while self.tcp_ts is None and time.time() < end and not self.stop.is_set():
+            try:
+                socket.create_connection((self.address, PORT), timeout=TIMEOUT).close()
+                self.tcp_ts = time.time()
+            except OSError:
+                self.stop.wait(POLL)
+        mon, app, n = client(self.lab, self.address, "monitor"), client(self.lab, self.address, "app"), 0
+        while time.time() < end and not self.stop.is_set():
+            try:
+                role = mon.execute_command("ROLE")
+                state = "master" if role[0] == "master" else f"{role[0]} of {role[1]} {role[3]}"
+                if self.rejoined_ts is None and list(role[:4]) == ["slave", self.new_master, PORT, "connected"]:
+                    self.rejoined_ts = time.time()
+            except redis.RedisError as exc:
+                state = f"error {error_kind(exc)}"
+            self.roles[state] += 1
+            if len(self.role_changes) < 200 and (not self.role_changes or self.role_changes[-1][1] != state):
+                self.role_changes.append((time.time(), state))  # bounded: a node that never syncs flaps
+            try:
+                app.set(f"drill:{self.runid}:marker:{n}", "written to the returning old master")
+                self.direct_writes["accepted"] += 1
+            except redis.RedisError as exc:
+                self.direct_writes[error_kind(exc)] += 1
+            n += 1
+            self.stop.wait(POLL)
+        mon.close()
+        app.close()
+
+
+def kill_container(lab: Lab, host: str) -> tuple[float, str]:
+    """podman kill; the fault time is when redis-server's main process exits (pidfd), if it can be watched."""
+    name, fd = lab.containers[host], None
+    try:
+        main = podman("exec", name, "systemctl", "show", "-p", "MainPID", "--value", "redis-server").stdout.strip()
+        hpid = dict(line.split() for line in podman("top", name, "pid", "hpid").stdout.splitlines()[1:])
+        fd = os.pidfd_open(int(hpid[main]))
+    except (subprocess.SubprocessError, KeyError, ValueError, OSError) as exc:
+        print(f"  (cannot watch redis-server on {host}: {exc!r}; kill time = podman kill returned)", flush=True)
+    try:
+        proc = subprocess.Popen(["podman", "kill", name], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        died = time.time() if fd is not None and select.select([fd], [], [], 30)[0] else None
+        if proc.wait(timeout=30):
+            raise LabError(f"podman kill {name} failed: {proc.stderr.read().strip() if proc.stderr else ''}")
+        return (died, "redis-server exit (pidfd)") if died else (time.time(), "podman kill returned")
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+# ---------------------------------------------------------------- one run
+def gap(writes: list[Write], event: float) -> dict[str, Any]:
+    """Writes in flight at or after event, their failures, and the first success sent after the first failure."""
+    hit = [w for w in writes if w.start + w.latency >= event - KILL_SLACK]
+    failed = [w for w in hit if w.outcome != "ok"]
+    first = failed[0].start if failed else None
+    back = min((w.start + w.latency for w in hit if w.outcome == "ok" and first is not None and w.start > first),
+               default=None)
+    return {"hit": hit, "failed": failed, "first": first, "back": back}
+
+
+def p99_ms(values: list[float]) -> float | None:
+    return round(statistics.quantiles(values, n=100)[98] * 1000, 1) if len(values) > 1 else None
+
+
+def rel(ts: float | None, origin: float) -> float | None:
+    return None if ts is None else round(ts - origin, 4)
+
+
+def writer_result(ws: list[Write], kill: float, started: float | None) -> dict[str, Any]:
+    g = gap(ws, kill)
+    late = [w for w in ws if started and w.start >= started and w.outcome != "ok"]
+    return {"writes": len(ws), "acked": sum(w.outcome == "ok" for w in ws),
+            "confirmed": sum(w.outcome == "ok" and w.replicas >= 1 for w in ws),
+            "failed": len(g["failed"]), "errors": dict(Counter(w.outcome for w in g["failed"])),
+            "failed_before_kill": sum(w.outcome != "ok" for w in ws if w.start + w.latency < kill - KILL_SLACK),
+            "failed_after_return": len(late), "errors_after_return": dict(Counter(w.outcome for w in late)),
+            "first_failure_s": rel(g["first"], kill), "recovered_s": rel(g["back"], kill),
+            "write_gap_s": None if g["back"] is None else round(g["back"] - g["first"], 4),
+            "p99_ms": p99_ms([w.latency for w in g["hit"]]),
+            "acked_by": dict(Counter(w.target for w in ws if w.outcome == "ok"))}
+
+
+def run_once(lab: Lab, index: int, rate: float) -> dict[str, Any]:
+    """Kill the master, wait for the new one and the VIP, bring the old one back; then count."""
+    old = wait_until("a healthy Redis tier", lambda: healthy(lab))
+    old_addr, runid = lab.redis[old], f"{int(time.time())}r{index + 1}"
+    stop, problems = threading.Event(), []
+    watches = {h: SentinelWatch(lab, h, stop) for h in lab.redis}
+    writers = {name: Writer(lab, name, runid, rate, stop) for name in WRITERS}
+    ret: Returner | None = None
+    kill, kill_source, killing, started, new_ts, new_addr, vip_back = 0.0, "", False, None, None, None, None
+    print(f"run {index + 1}: master {old} ({old_addr}), run id {runid}", flush=True)
+    for thread in [*watches.values(), *writers.values()]:
+        thread.start()
+
+    def waited(what: str, predicate: Callable[[], Any], deadline: float = 60) -> Any:
+        try:  # a deadline missed here is a result (reported), not a broken lab
+            return wait_until(what, predicate, deadline)
+        except TimeoutError as exc:
+            problems.append(str(exc))
+            return None
+
+    def named_new() -> float | None:
+        return min((t for w in watches.values() if (t := w.first(kill, lambda a: a not in (None, old_addr)))),
+                   default=None)
+    try:
+        time.sleep(PRE)  # fixed window: the baseline before the kill
+        killing = True
+        kill, kill_source = kill_container(lab, old)
+        new_ts = waited("a Sentinel to name a new master", named_new)
+        new_addr = next((a for w in watches.values() for t, a in w.changes if t == new_ts), None)
+        vip_back = waited("a write through the VIP to succeed again", lambda: gap(writers["vip"].samples[:], kill)["back"])
+        time.sleep(SETTLE)  # fixed window: writes through the new master before the old one returns
+        if new_addr:
+            ret = Returner(lab, old, new_addr, runid, stop)
+            ret.start()
+        started = time.time()
+        podman("start", lab.containers[old])
+        if (back := ret) is not None:
+            waited(f"{old} to be a connected replica of {new_addr}", lambda: back.rejoined_ts, DEADLINE)
+        time.sleep(POST)  # fixed window: writes after the old master rejoined
+    finally:
+        stop.set()
+        for thread in [*watches.values(), *writers.values(), *([ret] if ret else [])]:
+            thread.join(timeout=30)
+        if started is None and killing:  # the run broke between kill and restart: bring the node back
+            podman("start", lab.containers[old], check=False)
+
+    samples = {name: w.samples for name, w in writers.items()}
+    lost, markers = reconcile(lab, [w for ws in samples.values() for w in ws], runid)
+    missing = [w for ws in samples.values() for w in ws if w.key in lost]
+    by = {name: writer_result(ws, kill, started) for name, ws in samples.items()}
+    agree = [w.first(kill, lambda a: a == new_addr) for h, w in watches.items() if h != old]
+    since = started or kill  # the old master's times count from its podman start
+    # The returning node's own Sentinel names the old master until it hears of the new epoch.
+    own = [(t, a) for t, a in watches[old].changes if t >= since]
+    stale = next(((t, own[i + 1][0] if i + 1 < len(own) else None) for i, (t, a) in enumerate(own) if a == old_addr),
+                 None)
+    r: dict[str, Any] = {
+        "runid": runid, "old_master": old, "new_master": next((h for h, a in lab.redis.items() if a == new_addr), None),
+        "kill_ts": kill, "kill_ts_source": kill_source, "sentinel_new_master_s": rel(new_ts, kill),
+        "sentinels_agree_s": None if None in agree else rel(max(agree), kill),  # type: ignore[type-var]
+        "vip_write_gap_s": by["vip"]["write_gap_s"], "vip_recovered_s": by["vip"]["recovered_s"],
+        "sentinel_write_gap_s": by["sentinel"]["write_gap_s"], "sentinel_recovered_s": by["sentinel"]["recovered_s"],
+        "acked_lost_at_kill": sum(new_ts is None or w.start < new_ts for w in missing),
+        "acked_lost_between": sum(new_ts is not None and w.start >= new_ts and (vip_back is None or w.start < vip_back)
+                                  for w in missing),
+        "acked_lost_after_return": sum(vip_back is not None and w.start >= vip_back for w in missing),
+        "confirmed_lost": sum(w.replicas >= 1 for w in missing), "lost_keys": sorted(lost)[:50],
+        "markers_on_master": markers, "p99_ms": {name: w["p99_ms"] for name, w in by.items()}, "writers": by,
+        "old_master_started_s": rel(started, kill), "problems": problems,
+        "old_master_tcp_s": rel(ret.tcp_ts, since) if ret else None,
+        "old_master_rejoined_s": rel(ret.rejoined_ts, since) if ret else None,
+        "old_master_seen_as_master": ret.roles["master"] if ret else None,
+        "old_master_direct_writes_accepted": ret.direct_writes["accepted"] if ret else None,
+        "old_master_roles": dict(ret.roles) if ret else {},
+        "old_master_direct_writes": dict(ret.direct_writes) if ret else {},
+        "old_master_role_changes": [(rel(t, since), s) for t, s in ret.role_changes] if ret else [],
+        # None: still naming it when the run ended
+        "returning_sentinel_named_old_s": 0.0 if stale is None else rel(stale[1], stale[0]),
+        "sentinel_changes": {h: [(rel(t, kill), a) for t, a in w.changes] for h, w in watches.items()},
+        "samples": samples, "lost": lost,  # both leave the summary in write_reports
+    }
+    print(f"  killed {old} ({kill_source}); Sentinel named {r['new_master']} after {r['sentinel_new_master_s']} s; "
+          f"write gap VIP {r['vip_write_gap_s']} s, Sentinel writer {r['sentinel_write_gap_s']} s\n"
+          f"  acked lost at kill {r['acked_lost_at_kill']}, between {r['acked_lost_between']}, after return "
+          f"{r['acked_lost_after_return']}, confirmed lost {r['confirmed_lost']}\n  old master: ROLE {r['old_master_roles']}, "
+          f"direct writes {r['old_master_direct_writes']}, rejoined after {r['old_master_rejoined_s']} s", flush=True)
+    for problem in problems:
+        print(f"  !! {problem}", flush=True)
+    return r
+
+
+def reconcile(lab: Lab, writes: list[Write], runid: str) -> tuple[set[str], int]:
+    """Keys of acked writes the master lacks, and how many marker keys it holds; then the run's keys go."""
+    master = wait_until("the Sentinels to agree on a master to read back from", lambda: agreed_master(lab))
+    acked = [w.key for w in writes if w.outcome == "ok"]
+    lost: set[str] = set()
+    with client(lab, master, "admin", timeout=5) as c:
+        c.wait(2, 2000)  # settle: the replicas hold what the master holds before anyone reads elsewhere
+        for i in range(0, len(acked), 500):
+            batch = acked[i:i + 500]
+            lost |= {k for k, v in zip(batch, c.mget(batch), strict=True) if v != k}
+        run_keys = list(c.scan_iter(match=f"drill:{runid}:*", count=1000))
+        for i in range(0, len(run_keys), 500):
+            c.delete(*run_keys[i:i + 500])
+    return lost, sum(":marker:" in k for k in run_keys)
+
+
+def rerun_site(lab: Lab, log: Path) -> dict[str, Any]:
+    """site.yml again, Sentinels watched throughout: the recap's changed= and the master before/after."""
+    before = wait_until("a healthy Redis tier", lambda: healthy(lab))
+    stop = threading.Event()
+    watches = [SentinelWatch(lab, h, stop, max_seconds=1900) for h in lab.redis]
+    for w in watches:
+        w.start()
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
+    cmd = ["ansible-playbook", "-i", lab.inventory, "playbooks/site.yml"]
+    print(f"re-running {' '.join(cmd)} (log: {log})", flush=True)
+    try:
+        with log.open("w") as out:
+            rc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=1800).returncode
+    finally:
+        stop.set()
+        for w in watches:
+            w.join(timeout=30)
+    recap = re.findall(r"^\S+\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)",
+                       log.read_text().split("PLAY RECAP")[-1], re.M)
+    after = wait_until("a healthy Redis tier after the rerun", lambda: healthy(lab))
+    return {"rerun_rc": rc, "rerun_changed": sum(int(c) for c, _, _ in recap) if recap else None,
+            "rerun_failed": sum(int(u) + int(f) for _, u, f in recap), "master_before_rerun": before,
+            "master_after_rerun": after, "log": str(log),
+            "master_answers_during_rerun": sorted({a for w in watches for _, a in w.changes if a})}
+
+
+# ---------------------------------------------------------------- summary and reports
+def summarise(report: dict[str, Any]) -> None:
+    runs = report["runs"]
+
+    def med(key: str) -> float | None:
+        values = [r[key] for r in runs if r.get(key) is not None]
+        return round(statistics.median(values), 4) if values else None
+
+    def total(key: str) -> int | None:
+        return None if any(r.get(key) is None for r in runs) else sum(r[key] for r in runs)
+
+    s: dict[str, Any] = {k: med(k) for k in (
+        "sentinel_new_master_s", "sentinels_agree_s", "vip_write_gap_s", "vip_recovered_s", "sentinel_write_gap_s",
+        "sentinel_recovered_s", "old_master_rejoined_s", "returning_sentinel_named_old_s")}
+    s |= {k: total(k) for k in ("acked_lost_at_kill", "acked_lost_between", "acked_lost_after_return",
+                                "confirmed_lost", "old_master_seen_as_master", "old_master_direct_writes_accepted")}
+    s["runs_without_vip_recovery"] = sum(r["vip_write_gap_s"] is None for r in runs)
+    for name in WRITERS:
+        ws = [r["writers"][name] for r in runs]
+        s[name] = {k: sum(w[k] for w in ws) for k in ("writes", "acked", "confirmed", "failed", "failed_after_return")}
+        s[name]["p99_ms"] = statistics.median(v) if (v := [w["p99_ms"] for w in ws if w["p99_ms"] is not None]) else None
+    report["summary"] = s
+    values = {k: s.get(k) for k in TARGETS}
+    values["vip_write_gap_median_s"] = s["vip_write_gap_s"] if not s["runs_without_vip_recovery"] else None
+    if rerun := report.get("rerun"):  # without --rerun-site its targets are left out, not failed
+        ok = rerun["rerun_rc"] == 0 and rerun["rerun_failed"] == 0
+        values["rerun_changed"] = rerun["rerun_changed"] if ok else None
+        values["rerun_master_unchanged"] = (rerun["master_before_rerun"] == rerun["master_after_rerun"]
+                                            and len(rerun["master_answers_during_rerun"]) == 1)
+    report["targets"] = {name: {"value": values[name], "limit": limit,
+                                "pass": values[name] == limit if isinstance(limit, bool)
+                                else values[name] is not None and values[name] <= limit}
+                         for name, (limit, _) in TARGETS.items() if rerun or not name.startswith("rerun_")}
+
+
+def markdown(report: dict[str, Any]) -> str:
+    def num(v: Any, unit: str = " s") -> str:
+        return "—" if v is None else f"{v:.{1 if 'ms' in unit else 3}f}{unit}" if isinstance(v, float) else f"{v}"
+
+    lines = ["| run | master old → new | Sentinel names new master | VIP write gap | VIP writes back | "
+             "Sentinel-writer gap | acked / WAIT-confirmed (VIP; Sentinel) | acked lost: at kill / between / after return "
+             "| confirmed lost | old master: ROLE master / writes accepted / rejoined | p99 VIP / Sentinel |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    s = report["summary"]
+    total = {**s, "writers": {n: s[n] for n in WRITERS}, "p99_ms": {n: s[n]["p99_ms"] for n in WRITERS}}
+    for label, r in [*((str(i + 1), r) for i, r in enumerate(report["runs"])), ("median / sum", total)]:
+        w, moved = r["writers"], f"{r['old_master']} → {r['new_master'] or 'none'}" if "old_master" in r else ""
+        lines.append(
+            f"| {label} | {moved} | {num(r['sentinel_new_master_s'])} | "
+            f"{num(r['vip_write_gap_s'])} | {num(r['vip_recovered_s'])} | {num(r['sentinel_write_gap_s'])} | "
+            f"{w['vip']['acked']}/{w['vip']['confirmed']}; {w['sentinel']['acked']}/{w['sentinel']['confirmed']} | "
+            f"{r['acked_lost_at_kill']} / {r['acked_lost_between']} / {r['acked_lost_after_return']} | "
+            f"{r['confirmed_lost']} | {num(r['old_master_seen_as_master'])} / "
+            f"{num(r['old_master_direct_writes_accepted'])} / {num(r['old_master_rejoined_s'])} | "
+            f"{num(r['p99_ms']['vip'], ' ms')} / {num(r['p99_ms']['sentinel'], ' ms')} |")
+    lines += ["", "Times from the kill (rejoined: from `podman start` of the old master). Write gap: first failed",
+              "write to the next success; p99 over writes in flight at or after the kill, failures at their time",
+              f"to fail (timeout {TIMEOUT} s). {report['rate']:.0f} writes/s per writer, each SET + WAIT 1 {WAIT_MS}.",
+              f"The returning node's own Sentinel named the old master for {num(s['returning_sentinel_named_old_s'])}"
+              " (median) after it started.", ""]
+    if rerun := report.get("rerun"):
+        lines.append(f"site.yml rerun: rc {rerun['rerun_rc']}, changed={rerun['rerun_changed']}, master "
+                     f"{rerun['master_before_rerun']} → {rerun['master_after_rerun']} (log: {rerun['log']})")
+    else:
+        lines.append("site.yml rerun: not run (use --rerun-site)")
+    lines += ["", "Targets:", ""]
+    for name, t in report["targets"].items():
+        lines.append(f"- {TARGETS[name][1]}: {num(t['value'], '')} (limit {t['limit']}): {'PASS' if t['pass'] else 'FAIL'}")
+    for i, r in enumerate(report["runs"]):
+        lines += [f"- run {i + 1} problem: {p}" for p in r["problems"]]
+    return "\n".join(lines) + "\n"
+
+
+def plot(report: dict[str, Any], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = report["runs"]
+    fig, axes = plt.subplots(len(runs), 2, figsize=(14, 3.8 * len(runs)), squeeze=False, sharey=True)
+    groups = (("confirmed (WAIT ≥ 1)", "tab:green", 3, lambda w: w.outcome == "ok" and w.replicas >= 1),
+              ("acked, not confirmed", "tab:orange", 6, lambda w: w.outcome == "ok" and w.replicas < 1),
+              ("failed", "tab:red", 9, lambda w: w.outcome != "ok"))
+    for row, run in enumerate(runs):
+        lines = [(0.0, "black", "-", "kill")]
+        for key, colour, style, label in (("sentinel_new_master_s", "tab:blue", "--", "Sentinel names new master"),
+                                          ("old_master_started_s", "tab:purple", ":", "old master started")):
+            if run[key] is not None:
+                lines.append((run[key], colour, style, f"{label} (+{run[key]:.2f} s)"))
+        if run["old_master_rejoined_s"] is not None and run["old_master_started_s"] is not None:
+            t = run["old_master_started_s"] + run["old_master_rejoined_s"]
+            lines.append((t, "grey", "-.", f"old master rejoined (+{t:.2f} s)"))
+        for col, name in enumerate(WRITERS):
+            ax, ws, kill = axes[row][col], run["samples"][name], run["kill_ts"]
+            for label, colour, size, keep in groups:
+                if pts := [(w.start - kill, w.latency * 1000) for w in ws if keep(w)]:
+                    ax.scatter(*zip(*pts, strict=True), s=size, c=colour, label=label, zorder=2)
+            if pts := [(w.start - kill, w.latency * 1000) for w in ws if w.key in run["lost"]]:
+                ax.scatter(*zip(*pts, strict=True), s=40, c="black", marker="x", label="acked, then lost", zorder=4)
+            for t, colour, style, label in lines:
+                ax.axvline(t, color=colour, ls=style, lw=1.2, label=label)
+            ax.set_yscale("log")
+            r = run["writers"][name]
+            gap_s = "no recovery" if r["write_gap_s"] is None else f"{r['write_gap_s']:.3f} s"
+            ax.set_title(f"run {row + 1}, writer {name}: {run['old_master']} killed; write gap {gap_s}, "
+                         f"failed {r['failed']}/{r['writes']}", fontsize=9)
+            ax.set_xlabel("seconds from kill")
+            ax.legend(fontsize=7, loc="upper right", framealpha=0.7)
+        axes[row][0].set_ylabel("write latency (ms)")
+    fig.suptitle(f"Redis failover drill, {report['date']}, {report['rate']:.0f} writes/s per writer "
+                 f"(SET + WAIT 1 {WAIT_MS})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def write_reports(report: dict[str, Any], out: Path) -> None:
+    plot(report, out / "redis-failover.png")
+    samples = []  # raw writes go to their own file: the summary stays readable
+    for run in report["runs"]:
+        rows, lost, kill = run.pop("samples"), run.pop("lost"), run["kill_ts"]
+        samples.append({"runid": run["runid"], "kill_ts": kill, "key": f"drill:{run['runid']}:<writer>:<seq>",
+                        "fields": ["t_s", "latency_s", "outcome", "replicas", "seq", "target", "lost"],
+                        "writers": {n: [[round(w.start - kill, 4), round(w.latency, 5), w.outcome, w.replicas,
+                                         w.seq, w.target, w.key in lost] for w in ws] for n, ws in rows.items()}})
+    (out / "redis-failover.json").write_text(json.dumps(report, indent=1) + "\n")
+    (out / "redis-failover-samples.json").write_text(json.dumps(samples) + "\n")
+    table = markdown(report)
+    (out / "redis-failover.md").write_text(f"# Redis failover drill, {report['date']}\n\n{table}")
+    print("\n" + table)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--inventory", default="inventories/lab", help="default inventories/lab")
+    parser.add_argument("--repeat", type=int, default=3, help="runs, each killing the master of the moment (default 3)")
+    parser.add_argument("--rate", type=float, default=100, help="writes per second per writer (default 100)")
+    parser.add_argument("--rerun-site", action="store_true", help="re-apply playbooks/site.yml at the end: changed=0?")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports", help="default reports/")
+    args = parser.parse_args()
+    # The Ansible tools next to this Python (the venv), whatever PATH says.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    args.out.mkdir(parents=True, exist_ok=True)
+    began = time.time()
+    try:
+        lab = load_lab(args.inventory)
+        print(f"waiting for a healthy Redis tier: {lab.redis}, VIP {lab.vip}", flush=True)
+        wait_until("a healthy Redis tier (one master, 2 connected replicas, Sentinels agree, VIP writes)",
+                   lambda: healthy(lab))
+    except (LabError, TimeoutError, subprocess.SubprocessError, OSError, KeyError) as exc:
+        print(f"!! the lab is not usable: {exc!r}", file=sys.stderr)
+        return 2
+    report: dict[str, Any] = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "inventory": args.inventory,
+                              "rate": args.rate, "repeat": args.repeat, "socket_timeout_s": TIMEOUT, "wait_ms": WAIT_MS,
+                              "vip": lab.vip, "redis": lab.redis, "runs": []}
+    status = 0
+    try:
+        for i in range(args.repeat):
+            report["runs"].append(run_once(lab, i, args.rate))
+        if args.rerun_site:
+            report["rerun"] = rerun_site(lab, args.out / "redis-failover-ansible.log")
+        wait_until("a healthy Redis tier after the drill", lambda: healthy(lab))
+    except (LabError, TimeoutError, subprocess.SubprocessError, redis.RedisError) as exc:
+        print(f"!! the lab stopped being usable: {exc}", file=sys.stderr)
+        status = 2
+    finally:
+        if report["runs"]:  # what was measured is written even if a later step failed
+            report["duration_s"] = round(time.time() - began, 1)
+            summarise(report)
+            write_reports(report, args.out)
+    print(f"done in {time.time() - began:.0f} s; reports in {args.out}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
