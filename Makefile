@@ -12,25 +12,30 @@ export HAFRONT_LAB_SECRETS ?= $(HOME)/.local/share/hafront/lab
 INVENTORY ?= inventories/lab
 STAMP     := $(VENV)/.installed-$(shell cat requirements.txt | sha256sum | cut -c1-12)
 
-.PHONY: help deploy test down status drill bench host venv unit lint render molecule clean
+.PHONY: help deploy test down status drill drill-redis bench host venv unit lint render molecule clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 deploy: host venv ## Build the lab containers and deploy the whole stack onto them
 	ansible-playbook -i $(INVENTORY) playbooks/lab_up.yml
 	ansible-playbook -i $(INVENTORY) playbooks/site.yml
 	ansible-playbook -i $(INVENTORY) playbooks/status.yml
 
-status: venv ## Show what the lab serves, through each load balancer
+status: venv ## Show the platform: what each load balancer serves, VIPs, Redis roles
 	ansible-playbook -i $(INVENTORY) playbooks/status.yml
 
 # Options go through DRILL_ARGS, e.g. make drill DRILL_ARGS="--repeat 5 --soak 0".
 drill: venv ## Inject load-balancer faults on the lab and report what clients saw
 	python drills/lb_failover.py $(DRILL_ARGS)
 
-bench: venv ## The drill with our keepalived settings against stock ones (~10 min)
+# Options go through REDIS_DRILL_ARGS, e.g. make drill-redis REDIS_DRILL_ARGS="--repeat 1".
+drill-redis: venv ## Kill the Redis master under write load; report write gaps and lost writes
+	python drills/redis_failover.py --rerun-site $(REDIS_DRILL_ARGS)
+
+bench: venv ## Both drills, side by side: keepalived ours vs stock, Sentinel down-after 500 vs 1000 ms (~20 min)
 	python drills/lb_failover.py --profiles ours,stock $(DRILL_ARGS)
+	python drills/redis_failover.py --down-after 500,1000 --rerun-site $(REDIS_DRILL_ARGS)
 
 down: venv ## Remove the lab's containers and network (nothing else)
 	ansible-playbook -i $(INVENTORY) playbooks/lab_down.yml
