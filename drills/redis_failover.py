@@ -35,6 +35,24 @@ are then deleted; the samples file keeps every write.
 Before the first run and after each, the drill waits (deadline) for a healthy tier: one
 master, two replicas with the link up, every Sentinel naming it with two healthy replicas
 and two other Sentinels, a write through the VIP. Each run kills the master of the moment.
+
+Extra master changes (per run): for each Sentinel, the changes of the master it names
+(no answer is no change) from the one before the kill; beyond the one failover expected,
+each further change (say Sentinel failing the freshly promoted master over) counts, the
+most any Sentinel saw. An attempt that promotes no one is not counted.
+
+``--down-after 500,1000`` compares Sentinel's down-after-milliseconds in one drill. Each
+Sentinel's value is read first (``SENTINEL MASTER``). Per value, in the order given:
+``SENTINEL SET <master> down-after-milliseconds <ms>`` on every Sentinel (they do not
+share it) until every one reports it, then ``--repeat`` runs, the value checked after each
+(the killed Sentinel restarts from its file). At the end, also after an error or Ctrl-C,
+each Sentinel gets its own earlier value back, verified the same way, before
+``--rerun-site`` (site.yml would set it back itself and count that as a change). The
+first value is the one under test (e.g. the lab's 500): the top-level runs, summary and
+targets are its; the others are for comparison. Every value's runs and summary are under
+``profiles``, what the Sentinels ran before under ``down_after_before``. Without the
+option the lab's value is left alone and the report has no ``profiles``.
+
 ``--rerun-site`` re-applies playbooks/site.yml: recap changed=0, and the master stays.
 """
 from __future__ import annotations
@@ -71,6 +89,7 @@ KILL_SLACK = 0.02     # writes that failed this long before the seen exit were i
 PRE, SETTLE, POST = 2.0, 3.0, 3.0  # writes before the kill; VIP back -> old master start; rejoined -> stop
 DEADLINE = 120.0      # every wait for the lab converges within this
 MAX_RUN = 600.0       # writers and pollers stop by themselves after this
+DOWN_AFTER_MS = (100, 30000)  # --down-after bounds: the role's minimum; a failover well within a run's waits
 WRITERS = ("vip", "sentinel")
 TARGETS = {  # name -> (limit, what it measures)
     "vip_write_gap_median_s": (1.5, "write gap through the VIP, median (s)"),
@@ -197,6 +216,33 @@ def agreed_master(lab: Lab) -> str:
         if c.execute_command("ROLE")[0] != "master":
             raise NotReady(f"Sentinels name {address}, which is not ROLE master")
     return address
+
+
+def down_after(lab: Lab) -> dict[str, int]:
+    """Host -> the down-after-milliseconds its Sentinel runs for the master (SENTINEL MASTER)."""
+    values = {}
+    for host, address in lab.redis.items():
+        with client(lab, address, "sentinel", timeout=1) as s:
+            state = as_dict(s.execute_command("SENTINEL", "MASTER", MASTER_NAME))
+        values[host] = int(state["down-after-milliseconds"])
+    return values
+
+
+def set_down_after(lab: Lab, want: dict[str, int]) -> list[str]:
+    """SENTINEL SET on each Sentinel whose value differs, until every one reports its own; the hosts set."""
+    sent: list[str] = []
+
+    def applied() -> bool:
+        for host, ms in down_after(lab).items():
+            if ms != want[host]:
+                with client(lab, lab.redis[host], "sentinel", timeout=1) as s:
+                    s.execute_command("SENTINEL", "SET", MASTER_NAME, "down-after-milliseconds", str(want[host]))
+                sent.append(host)
+        if (now := down_after(lab)) != want:
+            raise NotReady(f"Sentinels report {now}")
+        return True
+    wait_until(f"every Sentinel to report down-after-milliseconds {want}", applied)
+    return sorted(set(sent))
 
 
 # ---------------------------------------------------------------- writers and pollers
@@ -384,6 +430,16 @@ def rel(ts: float | None, origin: float) -> float | None:
     return None if ts is None else round(ts - origin, 4)
 
 
+def master_moves(changes: list[tuple[float, str | None]], before: str) -> list[tuple[float, str]]:
+    """When the master one Sentinel names changed, from `before` on; no answer is no change."""
+    moves, last = [], before
+    for t, answer in changes:
+        if answer is not None and answer != last:
+            moves.append((t, answer))
+            last = answer
+    return moves
+
+
 def writer_result(ws: list[Write], kill: float, started: float | None) -> dict[str, Any]:
     g = gap(ws, kill)
     late = [w for w in ws if started and w.start >= started and w.outcome != "ok"]
@@ -454,6 +510,9 @@ def run_once(lab: Lab, index: int, rate: float) -> dict[str, Any]:
     own = [(t, a) for t, a in watches[old].changes if t >= since]
     stale = next(((t, own[i + 1][0] if i + 1 < len(own) else None) for i, (t, a) in enumerate(own) if a == old_addr),
                  None)
+    # the Sentinel that saw the most master changes; of those, the first to see the failover
+    moves = max((master_moves(w.changes, old_addr) for w in watches.values()), key=lambda m: (len(m), -m[0][0] if m else 0))
+    host_of = {a: h for h, a in lab.redis.items()}
     r: dict[str, Any] = {
         "runid": runid, "old_master": old, "new_master": next((h for h, a in lab.redis.items() if a == new_addr), None),
         "kill_ts": kill, "kill_ts_source": kill_source, "sentinel_new_master_s": rel(new_ts, kill),
@@ -477,6 +536,8 @@ def run_once(lab: Lab, index: int, rate: float) -> dict[str, Any]:
         # None: still naming it when the run ended
         "returning_sentinel_named_old_s": 0.0 if stale is None else rel(stale[1], stale[0]),
         "sentinel_changes": {h: [(rel(t, kill), a) for t, a in w.changes] for h, w in watches.items()},
+        "extra_master_changes": max(len(moves) - 1, 0),
+        "master_moves": [(rel(t, kill), host_of.get(a, a)) for t, a in moves],
         "samples": samples, "lost": lost,  # both leave the summary in write_reports
     }
     print(f"  killed {old} ({kill_source}); Sentinel named {r['new_master']} after {r['sentinel_new_master_s']} s; "
@@ -484,6 +545,9 @@ def run_once(lab: Lab, index: int, rate: float) -> dict[str, Any]:
           f"  acked lost at kill {r['acked_lost_at_kill']}, between {r['acked_lost_between']}, after return "
           f"{r['acked_lost_after_return']}, confirmed lost {r['confirmed_lost']}\n  old master: ROLE {r['old_master_roles']}, "
           f"direct writes {r['old_master_direct_writes']}, rejoined after {r['old_master_rejoined_s']} s", flush=True)
+    if r["extra_master_changes"]:
+        print(f"  !! Sentinel moved the master {r['extra_master_changes']} more time(s): "
+              f"{' -> '.join(f'{h} (+{t:.2f} s)' for t, h in r['master_moves'])}", flush=True)
     for problem in problems:
         print(f"  !! {problem}", flush=True)
     return r
@@ -531,10 +595,30 @@ def rerun_site(lab: Lab, log: Path) -> dict[str, Any]:
             "master_answers_during_rerun": sorted({a for w in watches for _, a in w.changes if a})}
 
 
-# ---------------------------------------------------------------- summary and reports
-def summarise(report: dict[str, Any]) -> None:
-    runs = report["runs"]
+def run_profiles(lab: Lab, report: dict[str, Any], values: list[int], repeat: int, rate: float) -> None:
+    """--repeat runs per down-after value, set on every Sentinel first; no value: the lab's own, untouched."""
+    if not values:
+        for i in range(repeat):
+            report["runs"].append(run_once(lab, i, rate))
+        return
+    profiles: dict[str, dict[str, Any]] = {}
+    report["profiles"] = profiles
+    for n, ms in enumerate(values):
+        want = dict.fromkeys(lab.redis, ms)
+        print(f"down-after-milliseconds {ms}{' (under test)' if n == 0 else ''}: SENTINEL SET on every Sentinel",
+              flush=True)
+        profile = profiles[f"down_after_{ms}"] = {
+            "down_after_ms": ms, "set_on": set_down_after(lab, want), "problems": [],
+            "runs": report["runs"] if n == 0 else []}  # the first value's runs are the top-level runs
+        for i in range(repeat):
+            profile["runs"].append(run_once(lab, i, rate))
+            if again := set_down_after(lab, want):  # the killed Sentinel came back from its file: still in force?
+                profile["problems"].append(f"after run {i + 1}: {again} no longer ran {ms} ms, set again")
+                print(f"  !! {profile['problems'][-1]}", flush=True)
 
+
+# ---------------------------------------------------------------- summary and reports
+def summary_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     def med(key: str) -> float | None:
         values = [r[key] for r in runs if r.get(key) is not None]
         return round(statistics.median(values), 4) if values else None
@@ -546,13 +630,21 @@ def summarise(report: dict[str, Any]) -> None:
         "sentinel_new_master_s", "sentinels_agree_s", "vip_write_gap_s", "vip_recovered_s", "sentinel_write_gap_s",
         "sentinel_recovered_s", "old_master_rejoined_s", "returning_sentinel_named_old_s")}
     s |= {k: total(k) for k in ("acked_lost_at_kill", "acked_lost_between", "acked_lost_after_return",
-                                "confirmed_lost", "old_master_seen_as_master", "old_master_direct_writes_accepted")}
+                                "confirmed_lost", "old_master_seen_as_master", "old_master_direct_writes_accepted",
+                                "extra_master_changes")}
     s["runs_without_vip_recovery"] = sum(r["vip_write_gap_s"] is None for r in runs)
     for name in WRITERS:
         ws = [r["writers"][name] for r in runs]
         s[name] = {k: sum(w[k] for w in ws) for k in ("writes", "acked", "confirmed", "failed", "failed_after_return")}
         s[name]["p99_ms"] = statistics.median(v) if (v := [w["p99_ms"] for w in ws if w["p99_ms"] is not None]) else None
-    report["summary"] = s
+    return s
+
+
+def summarise(report: dict[str, Any]) -> None:
+    """Summaries (per down-after value too); targets on the top-level runs, those of the first value."""
+    s = report["summary"] = summary_of(report["runs"])
+    for n, profile in enumerate(report.get("profiles", {}).values()):
+        profile["summary"] = s if n == 0 else summary_of(profile["runs"]) if profile["runs"] else None
     values = {k: s.get(k) for k in TARGETS}
     values["vip_write_gap_median_s"] = s["vip_write_gap_s"] if not s["runs_without_vip_recovery"] else None
     if rerun := report.get("rerun"):  # without --rerun-site its targets are left out, not failed
@@ -566,17 +658,17 @@ def summarise(report: dict[str, Any]) -> None:
                          for name, (limit, _) in TARGETS.items() if rerun or not name.startswith("rerun_")}
 
 
-def markdown(report: dict[str, Any]) -> str:
-    def num(v: Any, unit: str = " s") -> str:
-        return "—" if v is None else f"{v:.{1 if 'ms' in unit else 3}f}{unit}" if isinstance(v, float) else f"{v}"
+def num(v: Any, unit: str = " s") -> str:
+    return "—" if v is None else f"{v:.{1 if 'ms' in unit else 3}f}{unit}" if isinstance(v, float) else f"{v}"
 
+
+def run_table(runs: list[dict[str, Any]], s: dict[str, Any]) -> list[str]:
     lines = ["| run | master old → new | Sentinel names new master | VIP write gap | VIP writes back | "
              "Sentinel-writer gap | acked / WAIT-confirmed (VIP; Sentinel) | acked lost: at kill / between / after return "
              "| confirmed lost | old master: ROLE master / writes accepted / rejoined | p99 VIP / Sentinel |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
-    s = report["summary"]
     total = {**s, "writers": {n: s[n] for n in WRITERS}, "p99_ms": {n: s[n]["p99_ms"] for n in WRITERS}}
-    for label, r in [*((str(i + 1), r) for i, r in enumerate(report["runs"])), ("median / sum", total)]:
+    for label, r in [*((str(i + 1), r) for i, r in enumerate(runs)), ("median / sum", total)]:
         w, moved = r["writers"], f"{r['old_master']} → {r['new_master'] or 'none'}" if "old_master" in r else ""
         lines.append(
             f"| {label} | {moved} | {num(r['sentinel_new_master_s'])} | "
@@ -586,22 +678,77 @@ def markdown(report: dict[str, Any]) -> str:
             f"{r['confirmed_lost']} | {num(r['old_master_seen_as_master'])} / "
             f"{num(r['old_master_direct_writes_accepted'])} / {num(r['old_master_rejoined_s'])} | "
             f"{num(r['p99_ms']['vip'], ' ms')} / {num(r['p99_ms']['sentinel'], ' ms')} |")
+    return lines
+
+
+def run_notes(runs: list[dict[str, Any]]) -> list[str]:
+    """Per run: master changes beyond the failover, the returning old master acting as one, problems."""
+    notes = []
+    for i, r in enumerate(runs):
+        if r["extra_master_changes"]:
+            notes.append(f"run {i + 1}: Sentinel moved the master {r['extra_master_changes']} more time(s), "
+                         + " → ".join(f"{h} (+{t:.2f} s)" for t, h in r["master_moves"]))
+        for key, text in (("old_master_seen_as_master", "old master said ROLE master"),
+                          ("old_master_direct_writes_accepted", "old master accepted direct writes")):
+            notes += [f"run {i + 1}: {text} {r[key]} time(s)"] if r[key] else []
+        notes += [f"run {i + 1} problem: {p}" for p in r["problems"]]
+    return notes
+
+
+def comparison(report: dict[str, Any]) -> list[str]:
+    """One row per down-after value: medians, sums of lost writes and extra master changes, notes."""
+    lines = ["| Sentinel down-after-milliseconds | runs | Sentinel names new master | VIP write gap | "
+             "Sentinel-writer gap | old master rejoined | acked lost / confirmed lost | extra master changes | notes |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for n, p in enumerate(report["profiles"].values()):
+        label, s, runs = f"{p['down_after_ms']} ms{' (under test)' if n == 0 else ''}", p["summary"], p["runs"]
+        notes = [*p["problems"], *run_notes(runs)]
+        if s is None:
+            lines.append(f"| {label} | 0 | — | — | — | — | — | — | {'; '.join(notes) or 'no complete run'} |")
+            continue
+        lost = s["acked_lost_at_kill"] + s["acked_lost_between"] + s["acked_lost_after_return"]
+        lines.append(f"| {label} | {len(runs)} | {num(s['sentinel_new_master_s'])} | {num(s['vip_write_gap_s'])} | "
+                     f"{num(s['sentinel_write_gap_s'])} | {num(s['old_master_rejoined_s'])} | "
+                     f"{lost} / {s['confirmed_lost']} | {s['extra_master_changes']} | {'; '.join(notes) or '—'} |")
+    restored = {True: "restored and verified after the drill", False: "NOT restored (see the output)",
+                None: "not restored"}[report.get("down_after_restored")]
+    before = report["down_after_before"]
+    lines += ["", "Medians over each value's runs (old master rejoined: from its `podman start`); sums of lost",
+              "writes and of master changes beyond the one failover. Before the drill the Sentinels ran",
+              ", ".join(f"{h} {ms} ms" for h, ms in before.items()) + f": {restored}."]
+    return lines
+
+
+def markdown(report: dict[str, Any]) -> str:
+    s, profiles, under_test = report["summary"], report.get("profiles", {}), ""
+    lines = comparison(report) if profiles else run_table(report["runs"], s)
+    for n, p in enumerate(p for p in profiles.values() if p["runs"]):
+        under_test = under_test or f", down-after-milliseconds {p['down_after_ms']} ms"
+        lines += ["", f"## Sentinel down-after-milliseconds {p['down_after_ms']} ms"
+                  f"{' (under test: the targets below)' if n == 0 else ''}", "", *run_table(p["runs"], p["summary"])]
     lines += ["", "Times from the kill (rejoined: from `podman start` of the old master). Write gap: first failed",
               "write to the next success; p99 over writes in flight at or after the kill, failures at their time",
               f"to fail (timeout {TIMEOUT} s). {report['rate']:.0f} writes/s per writer, each SET + WAIT 1 {WAIT_MS}.",
               f"The returning node's own Sentinel named the old master for {num(s['returning_sentinel_named_old_s'])}"
-              " (median) after it started.", ""]
+              f" (median{under_test}) after it started.",
+              f"Master changes beyond the one failover: {s['extra_master_changes']} (sum{under_test}).", ""]
     if rerun := report.get("rerun"):
         lines.append(f"site.yml rerun: rc {rerun['rerun_rc']}, changed={rerun['rerun_changed']}, master "
                      f"{rerun['master_before_rerun']} → {rerun['master_after_rerun']} (log: {rerun['log']})")
     else:
         lines.append("site.yml rerun: not run (use --rerun-site)")
-    lines += ["", "Targets:", ""]
+    lines += ["", f"Targets{f' ({under_test[2:]})' if under_test else ''}:", ""]
     for name, t in report["targets"].items():
         lines.append(f"- {TARGETS[name][1]}: {num(t['value'], '')} (limit {t['limit']}): {'PASS' if t['pass'] else 'FAIL'}")
-    for i, r in enumerate(report["runs"]):
-        lines += [f"- run {i + 1} problem: {p}" for p in r["problems"]]
+    if not profiles:  # with them, the comparison's notes say it
+        lines += [f"- {note}" for note in run_notes(report["runs"])]
     return "\n".join(lines) + "\n"
+
+
+def median_run(runs: list[dict[str, Any]]) -> int:
+    """Index of the run with the median VIP write gap (lower median; no recovery counts as longest)."""
+    order = sorted(range(len(runs)), key=lambda i: (runs[i]["vip_write_gap_s"] is None, runs[i]["vip_write_gap_s"] or 0))
+    return order[(len(order) - 1) // 2]
 
 
 def plot(report: dict[str, Any], path: Path) -> None:
@@ -609,12 +756,16 @@ def plot(report: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    runs = report["runs"]
-    fig, axes = plt.subplots(len(runs), 2, figsize=(14, 3.8 * len(runs)), squeeze=False, sharey=True)
+    if profiles := report.get("profiles"):  # one row per down-after value: its median run
+        rows = [(f"down-after {p['down_after_ms']} ms: run {k + 1} of {len(p['runs'])} (median VIP write gap)\n",
+                 p["runs"][k]) for p in profiles.values() if p["runs"] for k in [median_run(p["runs"])]]
+    else:
+        rows = [(f"run {i + 1}, ", r) for i, r in enumerate(report["runs"])]
+    fig, axes = plt.subplots(len(rows), 2, figsize=(14, 3.8 * len(rows)), squeeze=False, sharey=True)
     groups = (("confirmed (WAIT ≥ 1)", "tab:green", 3, lambda w: w.outcome == "ok" and w.replicas >= 1),
               ("acked, not confirmed", "tab:orange", 6, lambda w: w.outcome == "ok" and w.replicas < 1),
               ("failed", "tab:red", 9, lambda w: w.outcome != "ok"))
-    for row, run in enumerate(runs):
+    for row, (title, run) in enumerate(rows):
         lines = [(0.0, "black", "-", "kill")]
         for key, colour, style, label in (("sentinel_new_master_s", "tab:blue", "--", "Sentinel names new master"),
                                           ("old_master_started_s", "tab:purple", ":", "old master started")):
@@ -623,6 +774,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
         if run["old_master_rejoined_s"] is not None and run["old_master_started_s"] is not None:
             t = run["old_master_started_s"] + run["old_master_rejoined_s"]
             lines.append((t, "grey", "-.", f"old master rejoined (+{t:.2f} s)"))
+        lines += [(t, "tab:red", "--", f"master moved again: {h} (+{t:.2f} s)") for t, h in run["master_moves"][1:]]
         for col, name in enumerate(WRITERS):
             ax, ws, kill = axes[row][col], run["samples"][name], run["kill_ts"]
             for label, colour, size, keep in groups:
@@ -635,13 +787,13 @@ def plot(report: dict[str, Any], path: Path) -> None:
             ax.set_yscale("log")
             r = run["writers"][name]
             gap_s = "no recovery" if r["write_gap_s"] is None else f"{r['write_gap_s']:.3f} s"
-            ax.set_title(f"run {row + 1}, writer {name}: {run['old_master']} killed; write gap {gap_s}, "
+            ax.set_title(f"{title}writer {name}: {run['old_master']} killed; write gap {gap_s}, "
                          f"failed {r['failed']}/{r['writes']}", fontsize=9)
             ax.set_xlabel("seconds from kill")
             ax.legend(fontsize=7, loc="upper right", framealpha=0.7)
         axes[row][0].set_ylabel("write latency (ms)")
     fig.suptitle(f"Redis failover drill, {report['date']}, {report['rate']:.0f} writes/s per writer "
-                 f"(SET + WAIT 1 {WAIT_MS})")
+                 f"(SET + WAIT 1 {WAIT_MS}){', Sentinel down-after-milliseconds compared' if profiles else ''}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -649,9 +801,12 @@ def plot(report: dict[str, Any], path: Path) -> None:
 def write_reports(report: dict[str, Any], out: Path) -> None:
     plot(report, out / "redis-failover.png")
     samples = []  # raw writes go to their own file: the summary stays readable
-    for run in report["runs"]:
+    runs = ([(name, r) for name, p in report["profiles"].items() for r in p["runs"]] if "profiles" in report
+            else [(None, r) for r in report["runs"]])  # the top-level runs are the first profile's: once
+    for profile, run in runs:
         rows, lost, kill = run.pop("samples"), run.pop("lost"), run["kill_ts"]
-        samples.append({"runid": run["runid"], "kill_ts": kill, "key": f"drill:{run['runid']}:<writer>:<seq>",
+        samples.append({"runid": run["runid"], **({"profile": profile} if profile else {}), "kill_ts": kill,
+                        "key": f"drill:{run['runid']}:<writer>:<seq>",
                         "fields": ["t_s", "latency_s", "outcome", "replicas", "seq", "target", "lost"],
                         "writers": {n: [[round(w.start - kill, 4), round(w.latency, 5), w.outcome, w.replicas,
                                          w.seq, w.target, w.key in lost] for w in ws] for n, ws in rows.items()}})
@@ -662,11 +817,25 @@ def write_reports(report: dict[str, Any], out: Path) -> None:
     print("\n" + table)
 
 
+def down_after_list(text: str) -> list[int]:
+    """--down-after: comma-separated milliseconds, each once, within DOWN_AFTER_MS; empty: none."""
+    (low, high), words = DOWN_AFTER_MS, [w.strip() for w in text.split(",") if w.strip()]
+    values = [int(w) for w in words if w.isdecimal()]
+    if len(values) != len(words) or len(set(values)) != len(values) or any(not low <= v <= high for v in values):
+        raise argparse.ArgumentTypeError(f"want distinct milliseconds from {low} to {high}, comma-separated "
+                                         f"(e.g. 500,1000); got {text!r}")
+    return values
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inventory", default="inventories/lab", help="default inventories/lab")
     parser.add_argument("--repeat", type=int, default=3, help="runs, each killing the master of the moment (default 3)")
     parser.add_argument("--rate", type=float, default=100, help="writes per second per writer (default 100)")
+    parser.add_argument("--down-after", type=down_after_list, default=[], metavar="LIST",
+                        help="Sentinel down-after-milliseconds values to compare, e.g. 500,1000: --repeat runs each, "
+                             "the first under test (targets), each Sentinel's own value restored at the end "
+                             "(default: the lab's value, untouched)")
     parser.add_argument("--rerun-site", action="store_true", help="re-apply playbooks/site.yml at the end: changed=0?")
     parser.add_argument("--out", type=Path, default=ROOT / "reports", help="default reports/")
     args = parser.parse_args()
@@ -687,8 +856,22 @@ def main() -> int:
                               "vip": lab.vip, "redis": lab.redis, "runs": []}
     status = 0
     try:
-        for i in range(args.repeat):
-            report["runs"].append(run_once(lab, i, args.rate))
+        if args.down_after:
+            report["down_after_before"] = wait_until("every Sentinel's down-after-milliseconds", lambda: down_after(lab))
+            print(f"Sentinel down-after-milliseconds before the drill: {report['down_after_before']}", flush=True)
+        try:
+            run_profiles(lab, report, args.down_after, args.repeat, args.rate)
+        finally:  # also after an error or Ctrl-C; before the rerun, which would set it back and count that
+            if before := report.get("down_after_before"):
+                try:
+                    set_down_after(lab, before)
+                    report["down_after_restored"] = True
+                    print(f"restored Sentinel down-after-milliseconds {before}", flush=True)
+                except (TimeoutError, redis.RedisError, OSError) as exc:  # said here: an earlier error stays raised
+                    report["down_after_restored"] = False
+                    print(f"!! could not restore Sentinel down-after-milliseconds {before}: {exc}", file=sys.stderr)
+        if report.get("down_after_restored") is False:
+            status = 2
         if args.rerun_site:
             report["rerun"] = rerun_site(lab, args.out / "redis-failover-ansible.log")
         wait_until("a healthy Redis tier after the drill", lambda: healthy(lab))
