@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from http_probe import secrets_dir
+from helpers import run
 from lab import ROOT, exec_in, hostvars, wait_for
 
 testinfra_hosts = ["localhost"]
@@ -215,3 +216,12 @@ def test_the_old_master_rejoined_as_a_replica(run, nodes):
 def test_the_rerun_kept_the_master_sentinel_chose(run, nodes):
     """The second idempotence (a converge after the failover) ran before this verify."""
     assert master_of(nodes) == run["new_master"]
+
+
+def test_no_secret_in_a_verbose_status_run():
+    """playbooks/status.yml at -vvv (module arguments, loop items, results): no password appears."""
+    proc = run(["ansible-playbook", "-i", "inventories/molecule", "playbooks/status.yml", "-vvv"], timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    output = proc.stdout + proc.stderr
+    leaked = [f.name for f in secrets_dir().iterdir() if f.is_file() and secret(f.name) in output]
+    assert not leaked, f"secrets in -vvv output: {leaked}"
