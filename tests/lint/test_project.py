@@ -24,6 +24,18 @@ def test_ansible_doc_renders_filter(name):
     assert name in examples
 
 
+MODULES = sorted(p.stem for p in (ROOT / "library").glob("*.py"))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_ansible_doc_renders_module(name):
+    proc = run(["ansible-doc", "-t", "module", "--json", name], check=True)
+    entry = json.loads(proc.stdout)[name]
+    assert entry["doc"]["short_description"] and entry["doc"]["options"]
+    assert name in entry["examples"]
+    assert entry["return"]
+
+
 def installed_collections() -> dict[str, str]:
     proc = run(["ansible-galaxy", "collection", "list", "--format", "json"], check=True)
     found: dict[str, str] = {}
