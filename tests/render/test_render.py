@@ -184,6 +184,17 @@ def test_runtime_socket_and_stats_are_protected(rendered):
         (['{"keepalived_instances": [{"name": "A", "vrid": 0, "vips": ["10.213.10.100/24"]}]}'], "needs vrid 1-255"),
         (["keepalived_advert_int=0.005"], "keepalived_advert_int"),
         (['{"keepalived_instances": [{"name": "A", "vrid": 51, "vips": ["10.213.10.100/24"], "preferred_master": "web1"}]}'], "preferred_master"),
+        (["redis_initial_master=web1"], "redis_initial_master"),
+        (["redis_sentinel_quorum=4"], "redis_sentinel_quorum"),
+        (["redis_sentinel_quorum=0"], "redis_sentinel_quorum"),
+        (["redis_app_password=changeme"], "redis_app_password"),
+        (["redis_sentinel_password=use-a-long-random-value-here"], "redis_sentinel_password"),
+        (["redis_replication_password=short"], "redis_replication_password"),
+        (["redis_sentinel_down_after_ms=50"], "redis_sentinel_down_after_ms"),
+        (["redis_sentinel_failover_timeout_ms=100"], "redis_sentinel_failover_timeout_ms"),
+        (["redis_appendfsync=sometimes"], "redis_appendfsync"),
+        (["redis_min_replicas_to_write=3"], "redis_min_replicas_to_write"),
+        (["redis_bind_address=not-an-ip"], "redis_bind_address"),
     ],
 )
 def test_preflight_rejects_bad_input(tmp_path, extra, message):
