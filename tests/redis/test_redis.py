@@ -1,7 +1,7 @@
 """The Redis tier of Molecule's lab: replication, access control, the one address for
 clients, and, after the side effect (drills/redis_failover.py), what the failover did.
 
-Run twice by molecule/redis: before the side effect the failover tests skip (prepare
+Run twice by molecule/default: before the side effect the failover tests skip (prepare
 removed any earlier report); after it they read this run's report and the live lab.
 Bounds are generous for a busy CI machine; `make bench` measures the real numbers."""
 
