@@ -39,6 +39,12 @@ options:
     description: Memory in MiB a vCPU needs to be fully usable; caps fact-based capacity on hosts short of memory.
     type: int
     default: 2048
+  equal:
+    description:
+      - Give every host with a capacity above zero O(max_weight) (services that do not balance by capacity).
+        Drained hosts and hosts with capacity or weight V(0) still get V(0).
+    type: bool
+    default: false
 author:
   - hafront contributors
 """
@@ -165,9 +171,11 @@ def _scale(capacity: float, largest: float, max_weight: int) -> int:
 
 
 def haproxy_weights(hosts: Sequence[str], hostvars: Mapping[str, Mapping[str, Any]],
-                    max_weight: int = HAPROXY_MAX_WEIGHT, mb_per_vcpu: int = 2048) -> dict[str, int]:
+                    max_weight: int = HAPROXY_MAX_WEIGHT, mb_per_vcpu: int = 2048, equal: bool = False) -> dict[str, int]:
     """Return host name -> HAProxy weight (0..max_weight), in the order of hosts."""
     _check.option("max_weight", max_weight, 1, HAPROXY_MAX_WEIGHT, 100)
+    if not isinstance(equal, bool):
+        raise _check.error("option equal", f"must be true or false, got {equal!r}", "pass equal=true or leave it out")
     hosts = _check.host_names(hosts, "backend host")
     hostvars = _check.hostvars(hostvars)
     capacities = {name: capacity_of(name, _check.known_host(name, hostvars), mb_per_vcpu) for name in hosts}
@@ -181,6 +189,8 @@ def haproxy_weights(hosts: Sequence[str], hostvars: Mapping[str, Mapping[str, An
             raise _bad_weight(name, int(capacity), f"max_weight ({max_weight})")
         else:
             weights[name] = int(capacity)
+    if equal:
+        return {name: max_weight if weight > 0 else 0 for name, weight in weights.items()}
     return weights
 
 

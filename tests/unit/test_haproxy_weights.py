@@ -233,3 +233,13 @@ def test_deterministic_and_order_independent(hosts_and_order, max_weight):
     reordered = haproxy_weights(shuffled, host_vars, max_weight=max_weight)
     assert reordered == first
     assert list(reordered) == shuffled
+
+
+def test_equal_gives_every_live_host_the_maximum_and_keeps_zero():
+    hv = {"a": {"haproxy_capacity": 4}, "b": {"haproxy_capacity": 1}, "c": {"haproxy_drain": True}, "d": {"haproxy_weight": 0}}
+    assert haproxy_weights(list(hv), hv, max_weight=100, equal=True) == {"a": 100, "b": 100, "c": 0, "d": 0}
+
+
+def test_equal_must_be_a_boolean():
+    with pytest.raises(AnsibleFilterError, match="option equal"):
+        haproxy_weights(["a"], {"a": {}}, equal="yes")
