@@ -182,39 +182,39 @@ def drill() -> dict:
 
 
 @pytest.fixture(scope="module")
-def run(drill) -> dict:
+def drill_run(drill) -> dict:
     assert len(drill["runs"]) == 1, "the scenario runs the drill once"
     return drill["runs"][0]
 
 
-def test_sentinel_elected_a_new_master(run):
-    assert run["new_master"] and run["new_master"] != run["old_master"]
-    assert run["sentinel_new_master_s"] is not None and run["sentinel_new_master_s"] < 15
+def test_sentinel_elected_a_new_master(drill_run):
+    assert drill_run["new_master"] and drill_run["new_master"] != drill_run["old_master"]
+    assert drill_run["sentinel_new_master_s"] is not None and drill_run["sentinel_new_master_s"] < 15
 
 
-def test_writes_through_the_vip_resumed(run):
-    assert run["vip_recovered_s"] is not None, "no write through the VIP succeeded after the kill"
-    assert run["vip_write_gap_s"] < 15
+def test_writes_through_the_vip_resumed(drill_run):
+    assert drill_run["vip_recovered_s"] is not None, "no write through the VIP succeeded after the kill"
+    assert drill_run["vip_write_gap_s"] < 15
 
 
-def test_no_wait_confirmed_write_was_lost(run):
-    assert run["confirmed_lost"] == 0
+def test_no_wait_confirmed_write_was_lost(drill_run):
+    assert drill_run["confirmed_lost"] == 0
 
 
-def test_the_old_master_never_served_as_master(run):
-    assert run["old_master_seen_as_master"] == 0
-    assert run["old_master_direct_writes_accepted"] == 0
-    assert run["acked_lost_after_return"] == 0
+def test_the_old_master_never_served_as_master(drill_run):
+    assert drill_run["old_master_seen_as_master"] == 0
+    assert drill_run["old_master_direct_writes_accepted"] == 0
+    assert drill_run["acked_lost_after_return"] == 0
 
 
-def test_the_old_master_rejoined_as_a_replica(run, nodes):
-    assert run["old_master_rejoined_s"] is not None
-    assert roles(nodes)[run["old_master"]]["role"] == "slave"
+def test_the_old_master_rejoined_as_a_replica(drill_run, nodes):
+    assert drill_run["old_master_rejoined_s"] is not None
+    assert roles(nodes)[drill_run["old_master"]]["role"] == "slave"
 
 
-def test_the_rerun_kept_the_master_sentinel_chose(run, nodes):
+def test_the_rerun_kept_the_master_sentinel_chose(drill_run, nodes):
     """The second idempotence (a converge after the failover) ran before this verify."""
-    assert master_of(nodes) == run["new_master"]
+    assert master_of(nodes) == drill_run["new_master"]
 
 
 def test_no_secret_in_a_verbose_status_run():
