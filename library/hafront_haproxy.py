@@ -11,6 +11,7 @@ short_description: Read and change a running HAProxy through its runtime API soc
 description:
   - V(state) returns every server's state (C(show servers state)) and current sessions (C(show stat)).
   - V(weights) sets server weights live (C(set weight)) where they differ from O(weights); no reload.
+    With HAProxy not running it changes nothing and returns RV(running) false.
   - V(server_state) puts one server, in every backend that has it, into O(server_state)
     (C(ready), C(drain) or C(maint)) where it is not already.
   - V(wait_idle) waits until that server has no session left in any backend, or O(timeout) passes.
@@ -67,6 +68,10 @@ changed_servers:
   description: C(backend/server) names that were (or in check mode would be) changed.
   type: list
   returned: when action is weights or server_state
+running:
+  description: For V(weights), false when HAProxy was not running (nothing was set).
+  type: bool
+  returned: when action is weights and HAProxy is not running
 sessions:
   description: For V(wait_idle), sessions left on the server when it returned.
   type: int
@@ -143,8 +148,14 @@ def checked(reply: str, what: str) -> str:
 def run(module: AnsibleModule) -> dict[str, Any]:
     p = module.params
     sock = p["socket"]
-    servers = parse_servers_state(command(sock, "show servers state"))
     action = p["action"]
+    try:
+        servers = parse_servers_state(command(sock, "show servers state"))
+    except (FileNotFoundError, ConnectionRefusedError):
+        if action != "weights":
+            raise
+        # Not running (a first install stops the packaged instance): the config takes effect at start.
+        return {"changed": False, "changed_servers": [], "running": False}
     if action == "state":
         sessions = parse_sessions(command(sock, "show stat"))
         for s in servers:
