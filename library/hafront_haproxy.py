@@ -150,12 +150,13 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     sock = p["socket"]
     action = p["action"]
     try:
-        servers = parse_servers_state(command(sock, "show servers state"))
+        state_text = command(sock, "show servers state")
     except (FileNotFoundError, ConnectionRefusedError):
         if action != "weights":
             raise
         # Not running (a first install stops the packaged instance): the config takes effect at start.
         return {"changed": False, "changed_servers": [], "running": False}
+    servers = parse_servers_state(state_text)
     if action == "state":
         sessions = parse_sessions(command(sock, "show stat"))
         for s in servers:
@@ -173,7 +174,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
         if not module.check_mode:
             directory = os.path.dirname(p["path"])
             with tempfile.NamedTemporaryFile("w", dir=directory, delete=False) as tmp:
-                tmp.write(command(sock, "show servers state"))
+                tmp.write(state_text)
             os.chmod(tmp.name, 0o640)
             os.replace(tmp.name, p["path"])
         return {"changed": False}
