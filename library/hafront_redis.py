@@ -12,7 +12,10 @@ description:
   - Talks the Redis protocol directly (Python standard library only), so passwords travel in
     module arguments, never on a command line or in the environment, and never in the output.
   - V(info) reads C(INFO replication) (or another section) from a Redis server.
-  - V(master) asks a Sentinel which address it holds as master of O(master_name).
+  - V(master) asks a Sentinel which address it holds as master of O(master_name), and what else it
+    knows of it (C(SENTINEL MASTER)): flags, replicas and other Sentinels.
+  - V(replicas) lists the replicas a Sentinel knows of O(master_name) (C(SENTINEL REPLICAS)), with the
+    priority Sentinel last read from each: a switchover waits for it before C(SENTINEL FAILOVER).
   - V(config) compares O(settings) with C(CONFIG GET) and applies each difference with
     C(CONFIG SET); O(restart_settings) are only compared, and any difference is returned in
     RV(needs_restart).
@@ -26,7 +29,7 @@ options:
     description: What to do.
     type: str
     required: true
-    choices: [info, master, config, sentinel_config, acl_load, failover, write_read]
+    choices: [info, master, replicas, config, sentinel_config, acl_load, failover, write_read]
   host:
     description: Address of the server or Sentinel.
     type: str
@@ -88,6 +91,18 @@ master:
   description: For V(master), C(ip:port) of the master, or null if Sentinel does not know it.
   type: str
   returned: when action is master
+sentinel:
+  description: >-
+    For V(master), the Sentinel's view of the master (C(flags), C(num-slaves), C(num-other-sentinels),
+    C(quorum), C(config-epoch)), or an empty mapping if it does not monitor O(master_name).
+  type: dict
+  returned: when action is master
+replicas:
+  description: >-
+    For V(replicas), one mapping per replica (C(ip), C(port), C(runid), C(flags), C(slave-priority),
+    C(master-link-status), C(slave-repl-offset)).
+  type: list
+  returned: when action is replicas
 info:
   description: For V(info), the section as a mapping.
   type: dict
@@ -177,6 +192,17 @@ def pairs(reply: list[Any]) -> dict[str, str]:
     return {str(reply[i]): str(reply[i + 1]) for i in range(0, len(reply) - 1, 2)}
 
 
+# Fields of SENTINEL MASTER / SENTINEL REPLICAS worth returning (nothing secret among them).
+MASTER_FIELDS = ("flags", "num-slaves", "num-other-sentinels", "quorum", "config-epoch")
+REPLICA_FIELDS = ("ip", "port", "runid", "flags", "slave-priority", "master-link-status", "slave-repl-offset")
+
+
+def pick(reply: list[Any], fields: tuple[str, ...]) -> dict[str, str]:
+    """The named fields of a flat [k1, v1, ...] Sentinel reply."""
+    found = pairs(reply)
+    return {k: found[k] for k in fields if k in found}
+
+
 def differences(wanted: dict[str, Any], live: dict[str, str]) -> list[str]:
     """Names whose wanted value (as a string) differs from the live one, sorted."""
     return sorted(k for k, v in wanted.items() if normalise(v) != normalise(live.get(k)))
@@ -201,7 +227,11 @@ def run(module: AnsibleModule) -> dict[str, Any]:
             return {"changed": False, "info": parse_info(conn.call("INFO", p["section"]))}
         if action == "master":
             addr = conn.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", p["master_name"])
-            return {"changed": False, "master": f"{addr[0]}:{addr[1]}" if addr else None}
+            view = pick(conn.call("SENTINEL", "MASTER", p["master_name"]), MASTER_FIELDS) if addr else {}
+            return {"changed": False, "master": f"{addr[0]}:{addr[1]}" if addr else None, "sentinel": view}
+        if action == "replicas":
+            reply = conn.call("SENTINEL", "REPLICAS", p["master_name"])
+            return {"changed": False, "replicas": [pick(r, REPLICA_FIELDS) for r in reply or []]}
         if action == "config":
             settable = {**p["settings"], **p["secret_settings"]}
             live = {}
@@ -255,8 +285,8 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "action": {"type": "str", "required": True,
-                       "choices": ["info", "master", "config", "sentinel_config", "acl_load", "failover",
-                                   "write_read"]},
+                       "choices": ["info", "master", "replicas", "config", "sentinel_config", "acl_load",
+                                   "failover", "write_read"]},
             "host": {"type": "str", "required": True},
             "port": {"type": "int", "default": 6379},
             "user": {"type": "str", "default": ""},

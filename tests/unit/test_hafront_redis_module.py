@@ -68,3 +68,11 @@ def test_resp_error_reply_raises():
     with pytest.raises(mod.RedisError, match="NOPERM"):
         conn.call("FLUSHALL")
     conn.close()
+
+
+def test_pick_returns_only_the_named_sentinel_fields():
+    reply = ["name", "hafront", "ip", "10.0.0.32", "port", "6379", "flags", "slave", "slave-priority", "1",
+             "auth-pass", "not-returned"]
+    assert mod.pick(reply, mod.REPLICA_FIELDS) == {"ip": "10.0.0.32", "port": "6379", "flags": "slave",
+                                                   "slave-priority": "1"}
+    assert "auth-pass" not in mod.REPLICA_FIELDS + mod.MASTER_FIELDS
