@@ -24,12 +24,15 @@ description:
   - V(acl_load) reloads the server's ACL file.
   - V(write_read) writes a short-lived key and reads it back (what a client does), reporting the round trip.
   - V(failover) asks a Sentinel to fail over O(master_name) and waits until it names another master.
+  - V(replicaof) makes a server a replica of O(primary) (C(REPLICAOF)) unless it already is. After a
+    switchover the old master would otherwise stay master until Sentinel's next C(INFO) poll (up to
+    10 s), taking writes that are lost when Sentinel demotes it.
 options:
   action:
     description: What to do.
     type: str
     required: true
-    choices: [info, master, replicas, config, sentinel_config, acl_load, failover, write_read]
+    choices: [info, master, replicas, config, sentinel_config, acl_load, failover, write_read, replicaof]
   host:
     description: Address of the server or Sentinel.
     type: str
@@ -66,6 +69,10 @@ options:
     description: Settings that only a restart applies; differences are reported, not set.
     type: dict
     default: {}
+  primary:
+    description: C(ip:port) of the master, for V(replicaof).
+    type: str
+    default: ""
   timeout:
     description: Seconds allowed for each network operation; for V(failover), for the whole switch.
     type: float
@@ -261,6 +268,14 @@ def run(module: AnsibleModule) -> dict[str, Any]:
             conn.call("SET", key, value, "EX", 60)
             ok = conn.call("GET", key) == value
             return {"changed": False, "ok": ok, "round_trip_ms": round((time.monotonic() - start) * 1000, 2)}
+        if action == "replicaof":
+            ip, _, port = p["primary"].rpartition(":")
+            info = parse_info(conn.call("INFO", "replication"))
+            if info.get("role") == "slave" and (info.get("master_host"), info.get("master_port")) == (ip, port):
+                return {"changed": False}
+            if not module.check_mode:
+                conn.call("REPLICAOF", ip, port)
+            return {"changed": True}
         if action == "acl_load":
             if not module.check_mode:
                 conn.call("ACL", "LOAD")
@@ -286,7 +301,7 @@ def main() -> None:
         argument_spec={
             "action": {"type": "str", "required": True,
                        "choices": ["info", "master", "replicas", "config", "sentinel_config", "acl_load",
-                                   "failover", "write_read"]},
+                                   "failover", "write_read", "replicaof"]},
             "host": {"type": "str", "required": True},
             "port": {"type": "int", "default": 6379},
             "user": {"type": "str", "default": ""},
@@ -296,6 +311,7 @@ def main() -> None:
             "settings": {"type": "dict", "default": {}, "no_log": False},
             "secret_settings": {"type": "dict", "default": {}, "no_log": True},
             "restart_settings": {"type": "dict", "default": {}, "no_log": False},
+            "primary": {"type": "str", "default": ""},
             "timeout": {"type": "float", "default": 5},
         },
         supports_check_mode=True,
