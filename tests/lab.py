@@ -1,15 +1,19 @@
-"""Read a lab from its inventory and look inside its containers (tests use the Molecule lab)."""
+"""Read a lab from its inventory and look inside its containers.
+
+Tests use the Molecule lab unless HAFRONT_TEST_INVENTORY names another inventory (a path,
+relative to the repository or absolute), e.g. HAFRONT_TEST_INVENTORY=inventories/lab."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-INVENTORY = ROOT / "inventories" / "molecule"
+INVENTORY = ROOT / os.environ.get("HAFRONT_TEST_INVENTORY", "inventories/molecule")
 
 
 @cache
