@@ -13,9 +13,9 @@ description:
     module arguments, never on a command line or in the environment, and never in the output.
   - V(info) reads C(INFO replication) (or another section) from a Redis server.
   - V(master) asks a Sentinel which address it holds as master of O(master_name), and what else it
-    knows of it (C(SENTINEL MASTER)): flags, replicas and other Sentinels.
+    knows of it (C(SENTINEL MASTER)), namely flags, replicas and other Sentinels.
   - V(replicas) lists the replicas a Sentinel knows of O(master_name) (C(SENTINEL REPLICAS)), with the
-    priority Sentinel last read from each: a switchover waits for it before C(SENTINEL FAILOVER).
+    priority Sentinel last read from each; a switchover waits for it before C(SENTINEL FAILOVER).
   - V(config) compares O(settings) with C(CONFIG GET) and applies each difference with
     C(CONFIG SET); O(restart_settings) are only compared, and any difference is returned in
     RV(needs_restart).

@@ -51,6 +51,8 @@ def test_ansible_loads_filter_plugins_without_warnings():
         "vrrp_priorities": "['lb1', 'lb2'] | vrrp_priorities([{'name': 'VI_1'}], {'lb1': {}, 'lb2': {}})",
         "redis_current_master": "{'redis1': '10.0.0.32:6379'} | redis_current_master({'redis1': '10.0.0.31', "
                                 "'redis2': '10.0.0.32'}, 'redis1')",
+        "platform_status": "{'held': {'lb1': ['10.0.0.100']}, 'instances': [{'name': 'VI_1', 'vips': ['10.0.0.100/24']}]}"
+                           " | platform_status",
     }
     assert set(calls) == set(PLUGINS)
     msg = "{{ {" + ", ".join(f"'{name}': {call}" for name, call in calls.items()) + "} | to_json }}"
@@ -61,3 +63,4 @@ def test_ansible_loads_filter_plugins_without_warnings():
     assert '"haproxy_weights": {"web1": 256, "web2": 128}' in output, proc.stdout
     assert '"vrrp_priorities": {"VI_1": {"lb1": 250, "lb2": 240}}' in output, proc.stdout
     assert '"redis_current_master": "redis2"' in output, proc.stdout
+    assert '"platform_status": ["VIPs (keepalived)"' in output, proc.stdout
