@@ -159,14 +159,21 @@ def find_group(node: dict[str, Any], name: str) -> dict[str, Any]:
 def playbook(inventory: Path, name: str, *extra: str, log: Path) -> dict[str, int]:
     """Run a playbook; return the PLAY RECAP summed over hosts (changed, failed, ...)."""
     cmd = ["ansible-playbook", "-i", str(inventory), f"playbooks/{name}", *extra]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT)
+    # The project's own settings and plain output, also when run from Molecule (which
+    # exports its own ANSIBLE_* settings and colours).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env |= {"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT)
     with log.open("a") as out:
         out.write(f"\n$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
     if proc.returncode:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}); see {log}")
-    recap = Counter()
-    for key, value in re.findall(r"\b(ok|changed|unreachable|failed|skipped|rescued|ignored)=(\d+)", proc.stdout):
+    recap: Counter[str] = Counter()
+    for key, value in re.findall(r"\b(ok|changed|unreachable|failed|skipped|rescued|ignored)=(\d+)",
+                                 proc.stdout.rsplit("PLAY RECAP", 1)[-1]):
         recap[key] += int(value)
+    if not recap:
+        raise RuntimeError(f"no PLAY RECAP in the output of {' '.join(cmd)}; see {log}")
     return dict(recap)
 
 
