@@ -12,7 +12,7 @@ export HAFRONT_LAB_SECRETS ?= $(HOME)/.local/share/hafront/lab
 INVENTORY ?= inventories/lab
 STAMP     := $(VENV)/.installed-$(shell cat requirements.txt | sha256sum | cut -c1-12)
 
-.PHONY: help deploy test down status drill drill-redis bench host venv unit lint render molecule clean
+.PHONY: help deploy test down status drill drill-redis drill-zero-downtime bench host venv unit lint render molecule clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,8 +33,13 @@ drill: venv ## Inject load-balancer faults on the lab and report what clients sa
 drill-redis: venv ## Kill the Redis master under write load; report write gaps and lost writes
 	python drills/redis_failover.py --rerun-site $(REDIS_DRILL_ARGS)
 
-bench: venv ## Both drills, side by side: keepalived ours vs stock, Sentinel down-after 500 vs 1000 ms (~20 min)
+# Options go through ZD_DRILL_ARGS, e.g. make drill-zero-downtime ZD_DRILL_ARGS="--ops kill".
+drill-zero-downtime: venv ## Inventory changes, drain, rolling restart, backend kill at 500 req/s; report failures
+	python drills/zero_downtime.py $(ZD_DRILL_ARGS)
+
+bench: venv ## All drills, side by side: keepalived, HAProxy checks ours vs stock; Sentinel 500 vs 1000 ms (~30 min)
 	python drills/lb_failover.py --profiles ours,stock $(DRILL_ARGS)
+	python drills/zero_downtime.py --profiles ours,stock $(ZD_DRILL_ARGS)
 	python drills/redis_failover.py --down-after 500,1000 --rerun-site $(REDIS_DRILL_ARGS)
 
 down: venv ## Remove the lab's containers and network (nothing else)

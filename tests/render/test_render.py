@@ -154,7 +154,7 @@ def test_weights_follow_capacity_and_drain(rendered):
     assert lab == {"web1": 256, "web2": 128, "web3": 128}
     prod = servers(next(rendered["production"].glob("lb1.example.net/haproxy.cfg")), "app")
     assert prod == {"app1.example.net": 256, "app2.example.net": 256,
-                    "app3.example.net": 128, "app4.example.net": 0}
+                    "app3.example.net": 128, "app4.example.net": 0, "app5.example.net": 32}
 
 
 def test_roundrobin_without_capacity_gives_equal_weights(rendered):

@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+"""Change the inventory and break backends under load; report what clients saw.
+
+Method
+------
+A probe (the one of drills/lb_failover.py) sends ``GET /`` at a fixed rate, alternating
+over every VIP, each request on a new TCP connection with a 1 s timeout. Around each
+operation it runs from 1 s before the operation starts until 2 s after it ends, and the
+report counts every request of that window. The operations, in order:
+
+  drain          playbooks/drain.yml drains one backend on every load balancer;
+  remove         the last web host is deleted from a copy of the inventory, and
+                 ``site.yml --limit loadbalancers:web`` is run with it (HAProxy reloads);
+                 the drained backend must still be drained afterwards (server-state file);
+  undrain        playbooks/drain.yml -e undrain=true;
+  add            the unchanged inventory again: the removed host comes back;
+  weight         one backend's haproxy_capacity is doubled in a copy of the inventory:
+                 the new weight must be live with no reload (same worker);
+  weight_back    the unchanged inventory again;
+  rolling        playbooks/rolling_restart.yml (drain, restart nginx, enable; one by one);
+  kill           ``podman kill`` of one backend's container. Fault time: the moment the
+                 backend's nginx main process dies (pidfd). Marked down: the first stats
+                 poll (every 50 ms, each load balancer's CSV) that shows it DOWN on every
+                 load balancer. Then the container starts again and the drill waits
+                 until every load balancer has it UP (still under the probe).
+
+Only ``kill`` depends on the health-check profile: ``ours`` is the inventory as it is;
+``stock`` re-deploys the load balancers with drills/stock-haproxy.yml (the role's
+health-check defaults, no redispatch, no retry-on, no observe layer7), kills again, and
+the inventory's settings are re-applied at the end.
+
+State comes from HAProxy itself (stats CSV: status, weight; metrics: worker start), never from
+the inventory. Reports: <out>/zero-downtime.{json,md}.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lb_failover import Probe, Sample, p99_ms, podman, wait_until  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+OPS = ["drain", "remove", "undrain", "add", "weight", "weight_back", "rolling", "kill"]
+STOCK = ROOT / "drills/stock-haproxy.yml"
+LEAD, SETTLE = 1.0, 2.0      # probe seconds before and after each operation
+POLL = 0.05                  # stats poll interval during a kill, seconds
+PLAYBOOK_TIMEOUT = 900
+
+
+class Lab(NamedTuple):
+    inventory: Path
+    lbs: dict[str, str]          # load balancer -> its own address (stats listener)
+    vips: list[str]
+    web: list[str]               # backend hosts of the web service, inventory order
+    containers: dict[str, str]   # host -> container
+    stats_port: int
+    stats_auth: tuple[str, str]
+
+
+def load_lab(inventory: str) -> Lab:
+    path = ROOT / inventory
+    inv = json.loads(subprocess.run(["ansible-inventory", "-i", str(path), "--list"], cwd=ROOT, check=True,
+                                    capture_output=True, text=True).stdout)
+    hostvars = inv["_meta"]["hostvars"]
+    lbs = inv["loadbalancers"]["hosts"]
+    first = hostvars[lbs[0]]
+    secrets = Path(os.environ.get("HAFRONT_LAB_SECRETS") or Path.home() / ".local/share/hafront/lab")
+    password = (secrets / "haproxy_stats_password").read_text().split(" salt=")[0].strip()
+    return Lab(inventory=path, lbs={h: hostvars[h]["lab_address"] for h in lbs}, vips=list(first["lab_vips"]),
+               web=list(inv["web"]["hosts"]),
+               containers={h: v["ansible_host"] for h, v in hostvars.items() if "ansible_host" in v},
+               stats_port=int(first.get("haproxy_stats_port", 8404)),
+               stats_auth=(str(first.get("haproxy_stats_user", "admin")), password))
+
+
+# ---------------------------------------------------------------- HAProxy's view
+class Server(NamedTuple):
+    status: str
+    weight: int
+
+
+def fetch(lab: Lab, lb: str, path: str) -> str:
+    conn = http.client.HTTPConnection(lab.lbs[lb], lab.stats_port, timeout=2)
+    token = base64.b64encode(":".join(lab.stats_auth).encode()).decode()
+    try:
+        conn.request("GET", path, headers={"Authorization": f"Basic {token}"})
+        return conn.getresponse().read().decode()
+    finally:
+        conn.close()
+
+
+def stats(lab: Lab, lb: str, backend: str = "be_web") -> dict[str, Server]:
+    """server -> (status, weight) as one load balancer's HAProxy has them."""
+    lines = fetch(lab, lb, "/stats;csv").splitlines()
+    header = lines[0].lstrip("# ").split(",")
+    rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
+    return {r["svname"]: Server(r["status"], int(r["weight"] or 0)) for r in rows
+            if r["pxname"] == backend and r["svname"] not in ("FRONTEND", "BACKEND")}
+
+
+def all_stats(lab: Lab) -> dict[str, dict[str, Server]]:
+    return {lb: stats(lab, lb) for lb in lab.lbs}
+
+
+def workers(lab: Lab) -> dict[str, tuple[float, float]]:
+    """Per load balancer: the serving worker's start time and connection count. A reload
+    starts a new worker: the start time moves, or (same second) the count starts over."""
+    found = {}
+    for lb in lab.lbs:
+        metrics = dict(line.split(" ", 1) for line in fetch(lab, lb, "/metrics").splitlines()
+                       if line.startswith(("haproxy_process_start_time_seconds ", "haproxy_process_connections_total ")))
+        found[lb] = (float(metrics["haproxy_process_start_time_seconds"]),
+                     float(metrics["haproxy_process_connections_total"]))
+    return found
+
+
+def reloaded(before: tuple[float, float], after: tuple[float, float]) -> bool:
+    return after[0] != before[0] or after[1] < before[1]
+
+
+# ---------------------------------------------------------------- inventory copies
+def inventory_copy(lab: Lab, tmp: Path, edit) -> Path:
+    """A copy of the inventory directory with hosts.yml changed by edit(hosts_dict)."""
+    dest = tmp / f"inv-{len(list(tmp.iterdir()))}"
+    shutil.copytree(lab.inventory, dest)  # symlinked group_vars become plain files
+    hosts = yaml.safe_load((dest / "hosts.yml").read_text())
+    edit(hosts)
+    (dest / "hosts.yml").write_text(yaml.safe_dump(hosts, sort_keys=False))
+    return dest
+
+
+def find_group(node: dict[str, Any], name: str) -> dict[str, Any]:
+    for group, body in (node.get("children") or {}).items():
+        if group == name:
+            return body
+        try:
+            return find_group(body or {}, name)
+        except KeyError:
+            pass
+    raise KeyError(name)
+
+
+def playbook(inventory: Path, name: str, *extra: str, log: Path) -> dict[str, int]:
+    """Run a playbook; return the PLAY RECAP summed over hosts (changed, failed, ...)."""
+    cmd = ["ansible-playbook", "-i", str(inventory), f"playbooks/{name}", *extra]
+    # The project's own settings and plain output, also when run from Molecule (which
+    # exports its own ANSIBLE_* settings and colours).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env |= {"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT)
+    with log.open("a") as out:
+        out.write(f"\n$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}); see {log}")
+    recap: Counter[str] = Counter()
+    for key, value in re.findall(r"\b(ok|changed|unreachable|failed|skipped|rescued|ignored)=(\d+)",
+                                 proc.stdout.rsplit("PLAY RECAP", 1)[-1]):
+        recap[key] += int(value)
+    if not recap:
+        raise RuntimeError(f"no PLAY RECAP in the output of {' '.join(cmd)}; see {log}")
+    return dict(recap)
+
+
+# ---------------------------------------------------------------- backend kill
+def kill_backend(lab: Lab, host: str) -> float:
+    """podman kill; returns when the backend's nginx main process died."""
+    name = lab.containers[host]
+    main = podman("exec", name, "systemctl", "show", "-p", "MainPID", "--value", "nginx").stdout.strip()
+    hpid = dict(line.split() for line in podman("top", name, "pid", "hpid").stdout.splitlines()[1:])
+    fd = os.pidfd_open(int(hpid[main]))
+    try:
+        proc = subprocess.Popen(["podman", "kill", name], stdout=subprocess.DEVNULL)
+        if not select.select([fd], [], [], 30)[0]:
+            raise TimeoutError(f"nginx of {host} still runs 30 s after podman kill")
+        died = time.time()
+        if proc.wait(timeout=30):
+            raise RuntimeError(f"podman kill {name} failed")
+        return died
+    finally:
+        os.close(fd)
+
+
+def first_down(lab: Lab, host: str, since: float, deadline: float = 60) -> dict[str, float | None]:
+    """Per load balancer: seconds from `since` to the first poll showing host DOWN."""
+    seen: dict[str, float | None] = {lb: None for lb in lab.lbs}
+    end = time.time() + deadline
+    while time.time() < end and None in seen.values():
+        for lb in lab.lbs:
+            if seen[lb] is None:
+                try:
+                    if stats(lab, lb)[host].status.startswith("DOWN"):
+                        seen[lb] = round(time.time() - since, 3)
+                except (OSError, KeyError):
+                    pass
+        time.sleep(POLL)
+    return seen
+
+
+def restore_backend(lab: Lab, host: str) -> None:
+    podman("start", lab.containers[host])
+    wait_until(f"nginx on {host}", lambda: podman("exec", lab.containers[host], "systemctl", "is-active", "nginx",
+                                                  check=False).stdout.strip() == "active")
+    wait_until(f"{host} UP on every load balancer",
+               lambda: all(s[host].status == "UP" for s in all_stats(lab).values()))
+
+
+# ---------------------------------------------------------------- measuring
+def impact(samples: list[Sample], start: float, end: float) -> dict[str, Any]:
+    window = [s for s in samples if start <= s.start + s.latency and s.start <= end]
+    failed = [s for s in window if s.outcome != "ok"]
+    return {"requests": len(window), "failed": len(failed), "failures": dict(Counter(s.outcome for s in failed)),
+            # When each failure started (wall clock), for lining up with journals: the first 20.
+            "failed_at": [round(s.start, 3) for s in failed[:20]],
+            "p99_ms": p99_ms([s.latency for s in window]),
+            "max_ms": round(max((s.latency for s in window), default=0) * 1000, 1),
+            "served_by": dict(Counter(s.served_by for s in window if s.outcome == "ok"))}
+
+
+def measured(lab: Lab, rate: float, action) -> dict[str, Any]:
+    """Run action() under the probe; return its result plus what the probe saw."""
+    with Probe(lab.vips, rate, max_seconds=PLAYBOOK_TIMEOUT) as probe:
+        time.sleep(LEAD)
+        t0 = time.time()
+        result = action()
+        t1 = time.time()
+        time.sleep(SETTLE)
+    samples = probe.samples
+    whole = impact(samples, samples[0].start if samples else t0, t1 + SETTLE)
+    achieved = round(len(samples) / max(1e-9, samples[-1].start - samples[0].start), 1) if len(samples) > 1 else 0
+    return {**result, **whole, "duration_s": round(t1 - t0, 2), "rate": rate, "achieved_rate": achieved,
+            "_samples": samples, "_t0": t0}
+
+
+def run_ops(lab: Lab, ops: list[str], rate: float, log: Path, profile: str) -> dict[str, Any]:
+    web, inv = lab.web, lab.inventory
+    drained, removed, weighted, killed = web[0], web[-1], web[1 % len(web)], web[1 % len(web)]
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="hafront-zd-") as tmpdir:
+        tmp = Path(tmpdir)
+        site = ("site.yml", "--limit", "loadbalancers:web")
+
+        def without(hosts: dict[str, Any]) -> None:
+            find_group(hosts["all"], "web")["hosts"].pop(removed)
+
+        def heavier(hosts: dict[str, Any]) -> None:
+            entry = find_group(hosts["all"], "web")["hosts"][weighted]
+            entry["haproxy_capacity"] = float(entry.get("haproxy_capacity", 1)) * 2
+
+        def op(name: str) -> dict[str, Any]:
+            before, started = all_stats(lab), workers(lab)
+            if name == "drain":
+                res = measured(lab, rate, lambda: {"recap": playbook(inv, "drain.yml", "-e", f"drain_host={drained}",
+                                                                      log=log), "host": drained})
+            elif name == "undrain":
+                res = measured(lab, rate, lambda: {"recap": playbook(inv, "drain.yml", "-e", f"drain_host={drained}",
+                                                                      "-e", "undrain=true", log=log), "host": drained})
+            elif name == "remove":
+                changed = inventory_copy(lab, tmp, without)
+                res = measured(lab, rate, lambda: {"recap": playbook(changed, *site, log=log), "host": removed})
+            elif name in ("add", "weight_back"):
+                res = measured(lab, rate, lambda: {"recap": playbook(inv, *site, log=log),
+                                                   "host": removed if name == "add" else weighted})
+            elif name == "weight":
+                changed = inventory_copy(lab, tmp, heavier)
+                res = measured(lab, rate, lambda: {"recap": playbook(changed, *site, log=log), "host": weighted})
+            elif name == "rolling":
+                res = measured(lab, rate, lambda: {"recap": playbook(inv, "rolling_restart.yml", log=log)})
+            elif name == "kill":
+                res = kill_op(lab, killed, rate)
+            else:
+                raise ValueError(name)
+            after, now = all_stats(lab), workers(lab)
+            res["reloaded"] = {lb: reloaded(started[lb], now[lb]) for lb in lab.lbs}
+            res["before"] = {lb: {h: list(s) for h, s in v.items()} for lb, v in before.items()}
+            res["after"] = {lb: {h: list(s) for h, s in v.items()} for lb, v in after.items()}
+            return res
+
+        for name in ops:
+            print(f"[{profile}] {name} ...", flush=True)
+            res = op(name)
+            for private in ("_samples", "_t0"):
+                res.pop(private)
+            results[name] = res
+            print(f"[{profile}] {name}: {res['failed']} failed of {res['requests']} "
+                  f"(p99 {res['p99_ms']} ms, {res['duration_s']} s, reloaded {res['reloaded']})", flush=True)
+    return results
+
+
+def kill_op(lab: Lab, host: str, rate: float) -> dict[str, Any]:
+    marks: dict[str, Any] = {}
+
+    def action() -> dict[str, Any]:
+        died = kill_backend(lab, host)
+        marks["died"] = died
+        marks["down"] = first_down(lab, host, died)
+        marks["all_down"] = died + max((v for v in marks["down"].values() if v is not None), default=0)
+        time.sleep(1.0)
+        marks["restart"] = time.time()
+        restore_backend(lab, host)
+        return {"host": host, "marked_down_s": marks["down"], "killed_at": round(died, 3),
+                "restarted_at": round(marks["restart"], 3), "up_at": round(time.time(), 3)}
+
+    res = measured(lab, rate, action)
+    samples = res["_samples"]
+    # During the event: from the kill until every load balancer marked the server down.
+    res["event"] = impact(samples, marks["died"], marks["all_down"])
+    res["event"]["seconds"] = round(marks["all_down"] - marks["died"], 3)
+    res["return"] = impact(samples, marks["restart"], res["_t0"] + res["duration_s"] + SETTLE)
+    return res
+
+
+# ---------------------------------------------------------------- profiles and reports
+def apply_profile(lab: Lab, profile: str, log: Path) -> None:
+    extra = ("-e", f"@{STOCK.relative_to(ROOT)}") if profile == "stock" else ()
+    print(f"[{profile}] applying the profile to the load balancers (log: {log})", flush=True)
+    playbook(lab.inventory, "site.yml", "--limit", "loadbalancers", *extra, log=log)
+    wait_until("every backend UP on every load balancer",
+               lambda: all(s.status == "UP" for v in all_stats(lab).values() for s in v.values()))
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = ["# Zero-downtime operations under load", "",
+             f"`{report['command']}` on `{report['inventory']}`, {report['date']}, probe {report['rate']:.0f} req/s "
+             "(GET /, new connection each, 1 s timeout, alternating over the VIPs).", "",
+             "| profile | operation | requests | failed | p99 ms | max ms | duration s | HAProxy reloaded | changed |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for profile, ops in report["profiles"].items():
+        for name, r in ops.items():
+            reloaded = ", ".join(lb for lb, yes in r["reloaded"].items() if yes) or "no"
+            changed = r.get("recap", {}).get("changed", "-")
+            lines.append(f"| {profile} | {name} | {r['requests']} | {r['failed']} {r['failures'] or ''} | {r['p99_ms']} "
+                         f"| {r['max_ms']} | {r['duration_s']} | {reloaded} | {changed} |")
+    kills = {p: ops["kill"] for p, ops in report["profiles"].items() if "kill" in ops}
+    if kills:
+        lines += ["", "Backend hard kill (`podman kill`), from the kill until every load balancer marked it down:", "",
+                  "| profile | marked down after (s, per LB) | failed in that time | p99 ms | then, back UP: failed |",
+                  "|---|---|---|---|---|"]
+        for p, k in kills.items():
+            lines.append(f"| {p} | {k['marked_down_s']} | {k['event']['failed']} of {k['event']['requests']} "
+                         f"| {k['event']['p99_ms']} | {k['return']['failed']} of {k['return']['requests']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--inventory", default="inventories/lab")
+    parser.add_argument("--rate", type=float, default=500, help="probe requests per second (default 500)")
+    parser.add_argument("--ops", default=",".join(OPS), help=f"comma-separated, in order (default {','.join(OPS)})")
+    parser.add_argument("--profiles", default="ours", help="ours, stock or both: stock re-runs kill with stock checks")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports")
+    args = parser.parse_args()
+    ops = [o for o in args.ops.split(",") if o]
+    profiles = [p for p in args.profiles.split(",") if p]
+    if unknown := [o for o in ops if o not in OPS] + [p for p in profiles if p not in ("ours", "stock")]:
+        parser.error(f"unknown --ops/--profiles value(s): {unknown}")
+    lab = load_lab(args.inventory)
+    args.out.mkdir(parents=True, exist_ok=True)
+    log = args.out / "zero-downtime.log"
+    log.write_text("")
+    report: dict[str, Any] = {"command": " ".join(["drills/zero_downtime.py", *sys.argv[1:]]),
+                              "inventory": args.inventory, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                              "rate": args.rate, "profiles": {}}
+    try:
+        wait_until("every backend UP on every load balancer",
+                   lambda: all(s.status == "UP" for v in all_stats(lab).values() for s in v.values()))
+        for profile in profiles:
+            if profile == "stock":
+                apply_profile(lab, "stock", log)
+                report["profiles"]["stock"] = run_ops(lab, [o for o in ops if o == "kill"], args.rate, log, "stock")
+            else:
+                report["profiles"]["ours"] = run_ops(lab, ops, args.rate, log, "ours")
+    finally:
+        if "stock" in profiles:
+            apply_profile(lab, "ours", log)
+    (args.out / "zero-downtime.json").write_text(json.dumps(report, indent=2) + "\n")
+    (args.out / "zero-downtime.md").write_text(markdown(report))
+    print(markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
