@@ -28,7 +28,9 @@ def playbook(name: str, *extra: str, check: bool = True) -> tuple[str, int]:
     proc = run(argv, timeout=600)
     if check:
         assert proc.returncode == 0, f"{name} {extra} failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-2000:]}"
-    changed = sum(int(n) for n in re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)", proc.stdout, re.M))
+    recap = re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)", proc.stdout, re.M)
+    assert recap or proc.returncode != 0, f"no PLAY RECAP in the output of {name}:\n{proc.stdout[-2000:]}"
+    changed = sum(int(n) for n in recap)
     return proc.stdout + proc.stderr, changed if proc.returncode == 0 else -1
 
 
