@@ -29,6 +29,9 @@ Only ``kill`` depends on the health-check profile: ``ours`` is the inventory as 
 health-check defaults, no redispatch, no retry-on, no observe layer7), kills again, and
 the inventory's settings are re-applied at the end.
 
+The drill starts only when every backend is UP and no VRRP transition happened for 10 s
+(a deploy that just ended may still move a VIP back to its preferred master), and the
+report lists the VRRP transitions seen during each operation (there should be none).
 State comes from HAProxy itself (stats CSV: status, weight; metrics: worker start), never from
 the inventory. Reports: <out>/zero-downtime.{json,md}.
 """
@@ -112,6 +115,25 @@ def stats(lab: Lab, lb: str, backend: str = "be_web") -> dict[str, Server]:
     rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
     return {r["svname"]: Server(r["status"], int(r["weight"] or 0)) for r in rows
             if r["pxname"] == backend and r["svname"] not in ("FRONTEND", "BACKEND")}
+
+
+def vrrp_transitions(lab: Lab, since: float) -> list[dict[str, str]]:
+    """keepalived-notify lines (every VRRP transition, wall-clock stamped) since `since`."""
+    found = []
+    for lb in lab.lbs:
+        out = podman("exec", lab.containers[lb], "journalctl", "-q", "-t", "keepalived-notify", "-o", "cat",
+                     "--since", f"@{int(since) - 1}", check=False).stdout
+        for line in out.splitlines():
+            fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+            if "ts" in fields and float(fields["ts"]) >= since:
+                found.append(fields)
+    return sorted(found, key=lambda f: float(f["ts"]))
+
+
+def vrrp_settled(lab: Lab, quiet: float = 10.0) -> bool:
+    """No VRRP transition for `quiet` seconds: a deploy that just ended can still move a
+    VIP back to its preferred master (preempt_delay), which resets requests in flight."""
+    return not vrrp_transitions(lab, time.time() - quiet)
 
 
 def all_stats(lab: Lab) -> dict[str, dict[str, Server]]:
@@ -244,6 +266,7 @@ def measured(lab: Lab, rate: float, action) -> dict[str, Any]:
     whole = impact(samples, samples[0].start if samples else t0, t1 + SETTLE)
     achieved = round(len(samples) / max(1e-9, samples[-1].start - samples[0].start), 1) if len(samples) > 1 else 0
     return {**result, **whole, "duration_s": round(t1 - t0, 2), "rate": rate, "achieved_rate": achieved,
+            "started_at": round(t0, 3), "vrrp_transitions": vrrp_transitions(lab, t0 - LEAD),
             "_samples": samples, "_t0": t0}
 
 
@@ -297,8 +320,10 @@ def run_ops(lab: Lab, ops: list[str], rate: float, log: Path, profile: str) -> d
             for private in ("_samples", "_t0"):
                 res.pop(private)
             results[name] = res
+            moves = [f"{t['host']} {t['instance']} {t['state']}" for t in res["vrrp_transitions"]]
             print(f"[{profile}] {name}: {res['failed']} failed of {res['requests']} "
-                  f"(p99 {res['p99_ms']} ms, {res['duration_s']} s, reloaded {res['reloaded']})", flush=True)
+                  f"(p99 {res['p99_ms']} ms, {res['duration_s']} s, reloaded {res['reloaded']}"
+                  f"{', VRRP: ' + '; '.join(moves) if moves else ''})", flush=True)
     return results
 
 
@@ -332,20 +357,22 @@ def apply_profile(lab: Lab, profile: str, log: Path) -> None:
     playbook(lab.inventory, "site.yml", "--limit", "loadbalancers", *extra, log=log)
     wait_until("every backend UP on every load balancer",
                lambda: all(s.status == "UP" for v in all_stats(lab).values() for s in v.values()))
+    wait_until("10 s with no VRRP transition", lambda: vrrp_settled(lab))
 
 
 def markdown(report: dict[str, Any]) -> str:
     lines = ["# Zero-downtime operations under load", "",
              f"`{report['command']}` on `{report['inventory']}`, {report['date']}, probe {report['rate']:.0f} req/s "
              "(GET /, new connection each, 1 s timeout, alternating over the VIPs).", "",
-             "| profile | operation | requests | failed | p99 ms | max ms | duration s | HAProxy reloaded | changed |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| profile | operation | requests | failed | p99 ms | max ms | duration s | HAProxy reloaded | changed "
+             "| VRRP transitions |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for profile, ops in report["profiles"].items():
         for name, r in ops.items():
             reloaded = ", ".join(lb for lb, yes in r["reloaded"].items() if yes) or "no"
             changed = r.get("recap", {}).get("changed", "-")
             lines.append(f"| {profile} | {name} | {r['requests']} | {r['failed']} {r['failures'] or ''} | {r['p99_ms']} "
-                         f"| {r['max_ms']} | {r['duration_s']} | {reloaded} | {changed} |")
+                         f"| {r['max_ms']} | {r['duration_s']} | {reloaded} | {changed} | {len(r['vrrp_transitions'])} |")
     kills = {p: ops["kill"] for p, ops in report["profiles"].items() if "kill" in ops}
     if kills:
         lines += ["", "Backend hard kill (`podman kill`), from the kill until every load balancer marked it down:", "",
@@ -379,6 +406,7 @@ def main() -> int:
     try:
         wait_until("every backend UP on every load balancer",
                    lambda: all(s.status == "UP" for v in all_stats(lab).values() for s in v.values()))
+        wait_until("10 s with no VRRP transition", lambda: vrrp_settled(lab))
         for profile in profiles:
             if profile == "stock":
                 apply_profile(lab, "stock", log)
