@@ -258,23 +258,28 @@ def apply_profile(lab: Lab, profile: str, log: Path) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- faults
-def kill_container(lab: Lab, host: str) -> float:
-    # `podman kill` takes ~80 ms to send the signal, and PID 1 exits only once the kernel has
-    # reaped the whole namespace: the fault is when HAProxy's or keepalived's main process dies.
-    mains = in_lb(lab, host, "systemctl show -p MainPID --value haproxy keepalived").split()
-    hpid = dict(line.split() for line in podman("top", lab.containers[host], "pid", "hpid").stdout.splitlines()[1:])
+def kill_timed(container: str, units: list[str]) -> float:
+    """podman kill; return the moment the first of these units' main processes died.
+    `podman kill` takes ~80 ms to send the signal, and PID 1 exits only once the kernel has
+    reaped the whole namespace: the fault is when the service's process dies."""
+    mains = podman("exec", container, "systemctl", "show", "-p", "MainPID", "--value", *units).stdout.split()
+    hpid = dict(line.split() for line in podman("top", container, "pid", "hpid").stdout.splitlines()[1:])
     pidfds = [os.pidfd_open(int(hpid[pid])) for pid in mains]
     try:
-        proc = subprocess.Popen(["podman", "kill", lab.containers[host]], stdout=subprocess.DEVNULL)
+        proc = subprocess.Popen(["podman", "kill", container], stdout=subprocess.DEVNULL)
         if not select.select(pidfds, [], [], 30)[0]:
-            raise TimeoutError(f"HAProxy and keepalived of {host} still run 30 s after podman kill")
+            raise TimeoutError(f"{', '.join(units)} of {container} still run 30 s after podman kill")
         died = time.time()
         if proc.wait(timeout=30):
-            raise RuntimeError(f"podman kill {lab.containers[host]} failed")
+            raise RuntimeError(f"podman kill {container} failed")
         return died
     finally:
         for fd in pidfds:
             os.close(fd)
+
+
+def kill_container(lab: Lab, host: str) -> float:
+    return kill_timed(lab.containers[host], ["haproxy", "keepalived"])
 
 
 def start_container(lab: Lab, host: str) -> None:

@@ -43,7 +43,6 @@ import http.client
 import json
 import os
 import re
-import select
 import shutil
 import subprocess
 import sys
@@ -56,7 +55,7 @@ from typing import Any, NamedTuple
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lb_failover import Probe, Sample, p99_ms, podman, wait_until  # noqa: E402
+from lb_failover import Probe, Sample, kill_timed, p99_ms, podman, wait_until  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OPS = ["drain", "remove", "undrain", "add", "weight", "weight_back", "rolling", "kill"]
@@ -202,20 +201,7 @@ def playbook(inventory: Path, name: str, *extra: str, log: Path) -> dict[str, in
 # ---------------------------------------------------------------- backend kill
 def kill_backend(lab: Lab, host: str) -> float:
     """podman kill; returns when the backend's nginx main process died."""
-    name = lab.containers[host]
-    main = podman("exec", name, "systemctl", "show", "-p", "MainPID", "--value", "nginx").stdout.strip()
-    hpid = dict(line.split() for line in podman("top", name, "pid", "hpid").stdout.splitlines()[1:])
-    fd = os.pidfd_open(int(hpid[main]))
-    try:
-        proc = subprocess.Popen(["podman", "kill", name], stdout=subprocess.DEVNULL)
-        if not select.select([fd], [], [], 30)[0]:
-            raise TimeoutError(f"nginx of {host} still runs 30 s after podman kill")
-        died = time.time()
-        if proc.wait(timeout=30):
-            raise RuntimeError(f"podman kill {name} failed")
-        return died
-    finally:
-        os.close(fd)
+    return kill_timed(lab.containers[host], ["nginx"])
 
 
 def first_down(lab: Lab, host: str, since: float, deadline: float = 60) -> dict[str, float | None]:
