@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,36 @@ def test_required_collections_are_installed_from_pypi():
         assert item["name"] in have, f"{item['name']} (requirements.yml) is not installed"
         assert satisfies(have[item["name"]], item["version"]), (
             f"{item['name']} {have[item['name']]} does not satisfy {item['version']}")
+
+
+ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "defaults" / "main.yml").exists())
+
+
+def documented(var: str, readme: str) -> bool:
+    """`var` in the README, or covered by a shorthand row: `a_b_c` / `_d` or `prefix_*`."""
+    if f"`{var}`" in readme:
+        return True
+    for first, tail in re.findall(r"`(\w+)` / `(_\w+)`", readme):
+        if any(first[:i] + tail == var for i, ch in enumerate(first) if ch == "_"):
+            return True
+    return any(var.startswith(prefix) for prefix in re.findall(r"`(\w+_)\*`", readme))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_variables_are_specified_and_documented(role):
+    """Every default has an argument spec (same default where the spec gives a literal one)
+    and a line in the README; the spec holds no variable the role does not default."""
+    defaults = yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text()) or {}
+    spec_file = ROOT / "roles" / role / "meta" / "argument_specs.yml"
+    assert spec_file.exists(), f"roles/{role}/meta/argument_specs.yml is missing"
+    options: dict = {}
+    for entry in yaml.safe_load(spec_file.read_text())["argument_specs"].values():
+        options |= entry.get("options") or {}
+    assert sorted(set(defaults) - set(options)) == [], f"{role}: defaults without an argument spec"
+    assert sorted(set(options) - set(defaults)) == [], f"{role}: argument specs without a default"
+    literal = {k: v for k, v in defaults.items() if not (isinstance(v, str) and "{{" in v)}
+    wrong = {k: (options[k]["default"], v) for k, v in literal.items()
+             if "default" in options[k] and options[k]["default"] != v}
+    assert wrong == {}, f"{role}: spec default vs defaults/main.yml differ: {wrong}"
+    readme = (ROOT / "README.md").read_text()
+    assert [v for v in defaults if not documented(v, readme)] == [], f"{role}: variables missing from README.md"
