@@ -47,11 +47,11 @@ def test_live_config_passes_haproxy_check(host):
     assert cfg.mode == 0o640 and cfg.user == "root" and cfg.group == "haproxy"
 
 
-def test_runtime_api_socket_is_root_only(host):
+def test_runtime_api_socket_is_root_and_haproxy_group_only(host):
     sock = host.file("/run/haproxy/admin.sock")
     assert sock.is_socket
-    assert sock.user == "root"
-    assert sock.mode == 0o600, oct(sock.mode)
+    assert (sock.user, sock.group) == ("root", "haproxy")
+    assert sock.mode == 0o660, oct(sock.mode)
 
 
 def test_serves_http_through_this_load_balancer(address, backends):

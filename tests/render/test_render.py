@@ -164,7 +164,7 @@ def test_roundrobin_without_capacity_gives_equal_weights(rendered):
 
 def test_runtime_socket_and_stats_are_protected(rendered):
     text = next(rendered["lab"].glob("lb1/haproxy.cfg")).read_text()
-    assert re.search(r"stats socket \S+ mode 0600 level admin", text)
+    assert re.search(r"stats socket \S+ mode 0660 group haproxy level admin", text)
     assert "http-request auth realm" in text
     assert "master-worker" in text
 
