@@ -17,7 +17,7 @@ from lab import ROOT, hostvars
 
 testinfra_hosts = ["localhost"]
 REPORT = ROOT / "reports" / "molecule-zd" / "zero-downtime.json"
-OPS = ["drain", "remove", "undrain", "add", "weight", "weight_back", "rolling", "kill"]
+OPS = ["drain", "remove", "undrain", "add", "weight", "rolling", "kill"]
 TIMEOUTS_PER_MILLE = 2
 
 
@@ -94,14 +94,13 @@ def test_undrain_and_add_bring_hosts_back(ops, lbs, web):
 
 
 def test_weight_change_is_live_with_no_reload(ops, lbs):
-    op, back = ops["weight"], ops["weight_back"]
+    op = ops["weight"]
     host = op["host"]
     for lb in lbs:
         before, after = op["before"][lb][host][1], op["after"][lb][host][1]
         assert after > before, f"{lb}: weight of {host} {before} -> {after}"
-        assert back["after"][lb][host][1] == before, f"{lb}: weight of {host} not restored: {back['after'][lb][host]}"
-    assert not any(op["reloaded"].values()) and not any(back["reloaded"].values()), (op["reloaded"], back["reloaded"])
-    assert op["recap"]["changed"] >= 1 and back["recap"]["changed"] >= 1
+    assert not any(op["reloaded"].values()), op["reloaded"]
+    assert op["recap"]["changed"] >= 1, op["recap"]
 
 
 def test_rolling_restart_restarted_every_backend_and_left_all_up(ops, lbs, web):
