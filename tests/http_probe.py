@@ -14,8 +14,13 @@ def secrets_dir() -> Path:
     return Path(env) if env else Path.home() / ".local/share/hafront/lab"
 
 
+def secret(name: str) -> str:
+    """A lab secret: the first word of Ansible's password lookup file (it may add a salt)."""
+    return (secrets_dir() / name).read_text().split(" salt=")[0].strip()
+
+
 def stats_auth() -> tuple[str, str]:
-    return "admin", (secrets_dir() / "haproxy_stats_password").read_text().strip()
+    return "admin", secret("haproxy_stats_password")
 
 
 def get(address: str, port: int, path: str = "/", headers: dict | None = None,

@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from helpers import run
-from http_probe import get, secrets_dir, stats_csv
+from http_probe import get, secret, secrets_dir, stats_csv
 from lab import INVENTORY, exec_in, hostvars, journal, vip_holders, wait_for
 
 PORT, SENTINEL_PORT, MASTER_NAME = 6379, 26379, "hafront"
@@ -32,10 +32,6 @@ def playbook(name: str, *extra: str, check: bool = True) -> tuple[str, int]:
     assert recap or proc.returncode != 0, f"no PLAY RECAP in the output of {name}:\n{proc.stdout[-2000:]}"
     changed = sum(int(n) for n in recap)
     return proc.stdout + proc.stderr, changed if proc.returncode == 0 else -1
-
-
-def secret(name: str) -> str:
-    return (secrets_dir() / name).read_text().split(" salt=")[0].strip()
 
 
 def lbs() -> list[str]:

@@ -13,17 +13,13 @@ import uuid
 import pytest
 import redis
 
-from http_probe import secrets_dir
+from http_probe import secret, secrets_dir
 from helpers import run
 from lab import ROOT, exec_in, hostvars, wait_for
 
 testinfra_hosts = ["localhost"]
 REPORT = ROOT / "reports" / "molecule-redis" / "redis-failover.json"
 PORT, SENTINEL_PORT, MASTER_NAME = 6379, 26379, "hafront"
-
-
-def secret(name: str) -> str:
-    return (secrets_dir() / name).read_text().split(" salt=")[0].strip()
 
 
 @pytest.fixture(scope="module")
