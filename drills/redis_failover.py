@@ -53,7 +53,8 @@ targets are its; the others are for comparison. Every value's runs and summary a
 ``profiles``, what the Sentinels ran before under ``down_after_before``. Without the
 option the lab's value is left alone and the report has no ``profiles``.
 
-``--rerun-site`` re-applies playbooks/site.yml: recap changed=0, and the master stays.
+``--rerun-site`` re-applies playbooks/site.yml: recap changed=0, and the master stays
+(``--rerun-verbose``: at -vvv; the log is ``redis-failover-ansible.log`` in ``--out``).
 """
 from __future__ import annotations
 
@@ -569,15 +570,17 @@ def reconcile(lab: Lab, writes: list[Write], runid: str) -> tuple[set[str], int]
     return lost, sum(":marker:" in k for k in run_keys)
 
 
-def rerun_site(lab: Lab, log: Path) -> dict[str, Any]:
-    """site.yml again, Sentinels watched throughout: the recap's changed= and the master before/after."""
+def rerun_site(lab: Lab, log: Path, verbose: bool = False) -> dict[str, Any]:
+    """site.yml again, Sentinels watched throughout: the recap's changed= and the master before/after.
+
+    verbose: at -vvv (module arguments and results in the log), for a test to grep secrets in."""
     before = wait_until("a healthy Redis tier", lambda: healthy(lab))
     stop = threading.Event()
     watches = [SentinelWatch(lab, h, stop, max_seconds=1900) for h in lab.redis]
     for w in watches:
         w.start()
     env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
-    cmd = ["ansible-playbook", "-i", lab.inventory, "playbooks/site.yml"]
+    cmd = ["ansible-playbook", "-i", lab.inventory, "playbooks/site.yml", *(["-vvv"] if verbose else [])]
     print(f"re-running {' '.join(cmd)} (log: {log})", flush=True)
     try:
         with log.open("w") as out:
@@ -837,6 +840,7 @@ def main() -> int:
                              "the first under test (targets), each Sentinel's own value restored at the end "
                              "(default: the lab's value, untouched)")
     parser.add_argument("--rerun-site", action="store_true", help="re-apply playbooks/site.yml at the end: changed=0?")
+    parser.add_argument("--rerun-verbose", action="store_true", help="run that site.yml at -vvv (its log is in --out)")
     parser.add_argument("--out", type=Path, default=ROOT / "reports", help="default reports/")
     args = parser.parse_args()
     # The Ansible tools next to this Python (the venv), whatever PATH says.
@@ -873,7 +877,7 @@ def main() -> int:
         if report.get("down_after_restored") is False:
             status = 2
         if args.rerun_site:
-            report["rerun"] = rerun_site(lab, args.out / "redis-failover-ansible.log")
+            report["rerun"] = rerun_site(lab, args.out / "redis-failover-ansible.log", verbose=args.rerun_verbose)
         wait_until("a healthy Redis tier after the drill", lambda: healthy(lab))
     except (LabError, TimeoutError, subprocess.SubprocessError, redis.RedisError) as exc:
         print(f"!! the lab stopped being usable: {exc}", file=sys.stderr)

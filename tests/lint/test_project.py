@@ -99,3 +99,19 @@ def test_role_variables_are_specified_and_documented(role):
     assert wrong == {}, f"{role}: spec default vs defaults/main.yml differ: {wrong}"
     readme = (ROOT / "README.md").read_text()
     assert [v for v in defaults if not documented(v, readme)] == [], f"{role}: variables missing from README.md"
+
+
+def test_staging_has_an_encrypted_vault_example_with_every_vault_variable():
+    """inventories/staging/vault.example.vault: ansible-vault encrypted (example password in
+    example-vault-pass.txt), vault_-prefixed names only, and every vault_ variable the
+    staging group_vars use is in it. Its values are placeholders that preflight rejects."""
+    staging = ROOT / "inventories" / "staging"
+    encrypted = (staging / "vault.example.vault").read_text()
+    assert encrypted.startswith("$ANSIBLE_VAULT;1.2;AES256;example\n")
+    plain = run(["ansible-vault", "view", "--vault-id", f"example@{staging / 'example-vault-pass.txt'}",
+                 str(staging / "vault.example.vault")], check=True).stdout
+    names = set(yaml.safe_load(plain))
+    assert names and all(n.startswith("vault_") for n in names), names
+    used = {m for f in (staging / "group_vars").rglob("*.yml") for m in re.findall(r"\bvault_\w+", f.read_text())}
+    assert used <= names, f"vault variables used in staging but missing from the example: {used - names}"
+    assert "use-a-long-random-value-here" not in encrypted
