@@ -288,6 +288,8 @@ BAD_INPUTS = [
     (["redis_sentinel_port=6379"], "redis_port and redis_sentinel_port"),
     (["haproxy_tls_certificate="], "(here: https) haproxy_tls_certificate must hold a PEM certificate"),
     (['{"haproxy_tls_certificate": "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n"}'], "and its private key"),
+    # Blocks glued by a literal backslash-n (a quoting slip in an inventory): haproxy -c would reject it on the host.
+    (['{"haproxy_tls_certificate": "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\\\n-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END PRIVATE KEY-----\\n"}'], "each on a line of its own"),
     (["haproxy_tls_min_version=TLSv1.1"], "haproxy_tls_min_version must be one of"),
     (['{"haproxy_services": [{"name": "x", "bind_address": "10.213.10.100", "port": 80, "backend_port": 8080, "backend_group": "web", "hsts_max_age": 300}]}'], "above 0 only with tls: true"),
     (['{"haproxy_services": [{"name": "x", "bind_address": "10.213.10.100", "port": 80, "backend_port": 8080, "backend_group": "web", "redirect_http_port": 8000}]}'], "redirect_http_port (got '8000') needs tls: true"),
