@@ -201,10 +201,14 @@ def test_certificate_file_is_the_lab_certificate_and_protected(host):
     assert (pem.user, pem.group, pem.mode) == ("root", "haproxy", 0o640), (pem.user, pem.group, oct(pem.mode))
     directory = host.file(Path(CERT_PATH).parent.as_posix())
     assert (directory.user, directory.group, directory.mode) == ("root", "haproxy", 0o750), oct(directory.mode)
-    # Compared, never printed: the file holds the private key.
-    content = pem.content_string
-    assert lab_cert().read_text().strip() in content, f"{CERT_PATH} does not hold {lab_cert()}"
-    assert "PRIVATE KEY-----" in content
+    # Never read here: the file holds the private key. Fingerprints and public keys only.
+    served = host.run(f"openssl x509 -in {CERT_PATH} -noout -fingerprint -sha256")
+    assert served.rc == 0, served.stderr
+    want = fingerprint(ssl.PEM_cert_to_DER_cert(lab_cert().read_text()))
+    assert served.stdout.split("=", 1)[1].strip().replace(":", "").lower() == want, f"{CERT_PATH} is not {lab_cert()}"
+    pubkeys = host.run(f"openssl x509 -in {CERT_PATH} -noout -pubkey | sha256sum; openssl pkey -in {CERT_PATH} -pubout | sha256sum")
+    lines = pubkeys.stdout.splitlines()
+    assert pubkeys.rc == 0 and len(lines) == 2 and lines[0] == lines[1], f"{CERT_PATH}: the key does not match the certificate"
 
 
 def test_haproxy_config_is_not_world_readable(host):
