@@ -181,7 +181,8 @@ def test_https_reaches_a_backend_with_hsts_on_every_address():
             conn.close()
         assert resp.status == 200, f"https://{address}:{svc['port']}/ answered {resp.status}\n{where(address)}"
         assert headers["x-served-by"] in backends and body.strip() == headers["x-served-by"]
-        assert headers.get("strict-transport-security") == f"max-age={svc['hsts_max_age']}", headers
+        assert headers.get("strict-transport-security") == f"max-age={svc['hsts_max_age']}", (
+            f"https://{address}:{svc['port']}/ HSTS header: {headers.get('strict-transport-security')!r}\n{where(address)}")
 
 
 def test_plain_http_on_the_redirect_port_answers_301_to_https():
