@@ -3,8 +3,14 @@ each file with the real `haproxy -c` and `keepalived -t` of Debian 12 and Debian
 
 from __future__ import annotations
 
+import atexit
+import datetime
+import ipaddress
 import re
+import shutil
 import subprocess
+import tempfile
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -18,6 +24,32 @@ SECRETS = ["-e", "vault_haproxy_stats_password=render-test-password-0123"] + [
     for arg in ("-e", f"vault_redis_{user}_password=render-test-{user.replace('_', '-')}-0123")]
 
 
+
+@cache
+def tls_secret() -> Path:
+    """Extra vars with a throwaway self-signed certificate and key, for the TLS services of every
+    sample inventory (the lab's own is made by `make deploy`; production's comes from a vault)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hafront-render-test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("192.0.2.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    pem = cert.public_bytes(serialization.Encoding.PEM).decode() + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    tmp = Path(tempfile.mkdtemp(prefix="hafront-render-tls-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    block = "".join(f"  {line}\n" for line in pem.splitlines())
+    (tmp / "tls.yml").write_text(f"haproxy_tls_certificate: |\n{block}vault_haproxy_tls_certificate: |\n{block}")
+    return tmp / "tls.yml"
+
+
 @pytest.fixture(scope="session", params=SUITES)
 def checker(request) -> str:
     suite = request.param
@@ -29,7 +61,7 @@ def checker(request) -> str:
 def render(inventory: str, out: Path, *extra: str) -> subprocess.CompletedProcess:
     return run(
         ["ansible-playbook", "-i", f"inventories/{inventory}", "tests/render/render.yml",
-         "-e", f"render_dir={out}", *SECRETS, *extra],
+         "-e", f"render_dir={out}", *SECRETS, "-e", f"@{tls_secret()}", *extra],
     )
 
 
@@ -45,7 +77,11 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
 
 
 def haproxy_check(image: str, cfg: Path) -> subprocess.CompletedProcess:
-    return run(["podman", "run", "--rm", "--network", "none", "-v", f"{cfg.parent}:/cfg:ro",
+    """`haproxy -c`, with the rendered certificate (if any) where the config's binds expect it."""
+    crts = set(re.findall(r" ssl crt (\S+)", cfg.read_text()))
+    mounts = [arg for crt in sorted(crts) if (cfg.parent / "tls.pem").exists()
+              for arg in ("-v", f"{cfg.parent / 'tls.pem'}:{crt}:ro")]
+    return run(["podman", "run", "--rm", "--network", "none", "-v", f"{cfg.parent}:/cfg:ro", *mounts,
                 image, "haproxy", "-c", "-f", f"/cfg/{cfg.name}"], timeout=120)
 
 
@@ -141,6 +177,44 @@ def test_haproxy_check_rejects_a_broken_config(rendered, checker, tmp_path):
     broken = tmp_path / "haproxy.cfg"
     broken.write_text(cfg.read_text().replace("balance roundrobin", "balance no-such-algorithm", 1))
     assert haproxy_check(checker, broken).returncode != 0
+
+
+def test_haproxy_check_loads_the_certificate(rendered, checker, tmp_path):
+    """A TLS bind whose certificate is missing fails the check: the real files are loaded."""
+    cfg = next(rendered["lab"].glob("lb1/haproxy.cfg"))
+    (tmp_path / "haproxy.cfg").write_text(cfg.read_text())
+    assert " ssl crt " in cfg.read_text()
+    assert haproxy_check(checker, tmp_path / "haproxy.cfg").returncode != 0
+
+
+def frontend(cfg: Path, name: str) -> str:
+    return cfg.read_text().split(f"\nfrontend fe_{name}\n", 1)[1].split("\nbackend ", 1)[0]
+
+
+@pytest.mark.parametrize("inventory, host, service, port, redirect_port",
+                         [("lab", "lb1", "https", 443, 8000), ("molecule", "lb2", "https", 443, 8000),
+                          ("production", "lb1.example.net", "app", 443, 80)])
+def test_tls_service_terminates_with_modern_settings(rendered, inventory, host, service, port, redirect_port):
+    cfg = next(rendered[inventory].glob(f"{host}/haproxy.cfg"))
+    text = cfg.read_text()
+    glob = text.split("\ndefaults\n", 1)[0]
+    assert re.search(r"^    ssl-default-bind-options ssl-min-ver TLSv1\.2 no-tls-tickets$", glob, re.M)
+    ciphers = re.search(r"^    ssl-default-bind-ciphers (\S+)$", glob, re.M)[1].split(":")
+    assert ciphers and all(c.startswith("ECDHE-") and ("GCM" in c or "CHACHA20" in c) for c in ciphers), ciphers
+    assert re.search(r"^    ssl-default-bind-ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+                     r"TLS_CHACHA20_POLY1305_SHA256$", glob, re.M)
+    fe = frontend(cfg, service)
+    tls_binds = re.findall(rf"^    bind (\S+):{port} ssl crt /etc/haproxy/certs/hafront\.pem alpn h2,http/1\.1$", fe, re.M)
+    plain_binds = re.findall(rf"^    bind (\S+):{redirect_port}$", fe, re.M)
+    assert tls_binds and tls_binds == plain_binds, fe
+    assert re.search(r"^    http-request redirect location https://%\[hdr\(host\),regsub\(:\[0-9\]\+\$,\)\]"
+                     r"%\[capture\.req\.uri\] code 301 unless \{ ssl_fc \}$", fe, re.M), fe
+    assert re.search(r'^    http-response set-header Strict-Transport-Security "max-age=\d+" if \{ ssl_fc \}$', fe, re.M), fe
+
+
+def test_plain_services_stay_plain(rendered):
+    fe = frontend(next(rendered["lab"].glob("lb1/haproxy.cfg")), "web")
+    assert " ssl " not in fe and "Strict-Transport-Security" not in fe and "redirect" not in fe
 
 
 def servers(cfg: Path, backend: str) -> dict[str, int]:
