@@ -55,6 +55,11 @@ def wait_for(predicate, deadline_s: float, what: str, interval: float = 0.2):
     return value
 
 
+def service_starts(host: str, *units: str) -> str:
+    """Each unit's main PID and start time: a restart changes them (a reload does not)."""
+    return exec_in(host, "systemctl", "show", "-p", "MainPID,ExecMainStartTimestampMonotonic", *units).stdout
+
+
 def journal(host: str, identifier: str = "keepalived-notify") -> str:
     """This boot's journal lines from one syslog identifier."""
     return exec_in(host, "journalctl", "-b", "-t", identifier, "-o", "cat", "--no-pager", check=False).stdout

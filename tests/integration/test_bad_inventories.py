@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, run
-from lab import INVENTORY, exec_in, hostvars
+from lab import INVENTORY, exec_in, hostvars, service_starts
 
 TABLE = sorted((ROOT / "tests" / "bad_inventories").glob("*.yml"))
 # Files the daemons rewrite themselves (Sentinel keeps its state in its config).
@@ -43,7 +43,7 @@ def snapshot() -> dict[str, str]:
             sums = exec_in(host, "sh", "-c", f"find {' '.join(WATCHED_DIRS)} -type f 2>/dev/null | sort"
                                              " | xargs -r sha256sum", check=False).stdout
             sums = "\n".join(line for line in sums.splitlines() if line.split()[-1] not in OWN_STATE)
-            started = exec_in(host, "systemctl", "show", "-p", "MainPID,ExecMainStartTimestampMonotonic", *units).stdout
+            started = service_starts(host, *units)
             assert "MainPID=0" not in started, f"{host}: a service is not running before the table: {started}"
             state[host] = sums + "\n" + started
     return state

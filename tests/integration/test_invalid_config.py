@@ -13,7 +13,7 @@ import pytest
 
 from helpers import run
 from http_probe import get
-from lab import INVENTORY, exec_in, hostvars
+from lab import INVENTORY, exec_in, hostvars, service_starts
 
 BAD = {
     "haproxy": ({"haproxy_global_options": ["no-such-keyword on"]}, "/etc/haproxy/haproxy.cfg", "'no-such-keyword'"),
@@ -26,7 +26,7 @@ def daemon_state(host: str, unit: str, path: str) -> dict:
     main = exec_in(host, "systemctl", "show", "-p", "MainPID", "--value", unit).stdout.strip()
     return {
         "config": exec_in(host, "sha256sum", path).stdout.split()[0],
-        "main": exec_in(host, "systemctl", "show", "-p", "MainPID,ExecMainStartTimestampMonotonic", unit).stdout,
+        "main": service_starts(host, unit),
         # A reload replaces HAProxy's worker (and keepalived's VRRP child) under the same main PID.
         "children": exec_in(host, "ps", "-o", "pid=", "--ppid", main).stdout.split(),
     }
@@ -50,9 +50,6 @@ def test_a_config_that_fails_validation_never_goes_live(unit):
 
     after = {lb: daemon_state(lb, unit, path) for lb in lbs}
     assert after == before, "a load balancer's config or daemon changed"
-    for lb in lbs:
-        assert "no_such_keyword" not in exec_in(lb, "cat", path).stdout
-        assert "no-such-keyword" not in exec_in(lb, "cat", path).stdout
     for vip in vips:
         for _ in range(4):
             assert get(vip, 80)[0] == 200
