@@ -3,55 +3,55 @@
 
 Method
 ------
-The lab comes from ``ansible-inventory -i inventories/lab --list``: the load balancers,
-their containers and addresses, the VRRP instances and their VIPs. The preferred master
-of each instance is computed by the project's own ``vrrp_priorities`` filter.
+The lab comes from ``ansible-inventory``: the load balancers, their containers and
+addresses, the VRRP instances and their VIPs. The preferred master of each instance is
+computed by the project's own ``vrrp_priorities`` filter.
 
-A probe sends ``GET /`` to a VIP at a fixed rate, each request on a new TCP connection
-(so every request sees the current ARP entry and listener; no keep-alive hides a dead
-node), and records start, latency, outcome and the ``X-Served-By`` / ``X-Load-Balancer``
-headers. It runs ~2 s before and ~5 s after each fault, on the current holder of VI_1:
+A probe (hafront/probe.py) sends ``GET /`` to the first VIP at a fixed rate, each request
+on a new TCP connection with a 1 s timeout. It runs from 2 s before each fault to 5 s after
+it, on the current holder of that VIP. Faults:
 
-  a) ``podman kill`` of the holder's container (the node vanishes);
-  b) HAProxy SIGKILLed and kept down (``Restart=no`` drop-in) while keepalived runs;
-  c) ``systemctl stop keepalived`` (graceful: it sends priority-0 adverts);
-  d) the killed node of (a) comes back: VIP moves in the 15 s after its keepalived is
-     healthy (first BACKUP), i.e. preemption.
+  kill              ``podman kill`` of the holder's container (the node vanishes; fault time:
+                    the moment HAProxy's or keepalived's main process exits, from pidfds);
+  freeze            ``podman pause`` of the holder: processes frozen, its kernel still up;
+  poweroff          the holder frozen and its link cut (host side of its veth down): its
+                    traffic is dropped, nothing answers, not even with a reset;
+  haproxy_kill      HAProxy SIGKILLed and kept down while keepalived runs;
+  keepalived_kill   keepalived SIGKILLed while HAProxy runs;
+  keepalived_stop   ``systemctl stop keepalived`` (graceful: priority-0 adverts).
 
-Every VRRP transition is logged by keepalived's notify script with a wall-clock stamp
-(containers share the host's clock), so fault -> VIP time is that stamp minus the fault
-time. Fault times are taken as close to the fault as possible: for (a) the moment the
-main process of HAProxy or keepalived exits (pidfds; ``podman kill`` itself needs
-~80 ms to send the signal), for (b) and (c) a ``date`` run in the container just before
-``systemctl``.
+The fault is then undone under the same probe (the container started again, HAProxy or
+keepalived started, the frozen node thawed), which runs on until every VIP is back on its
+preferred master, plus 2 s: the "undone" columns are what clients saw from the end of the
+fault's 5 s window to the end of the probe (a killed keepalived that systemd restarted,
+taking its VIP back, shows there).
 
-Client failure window: from the start of the first failed request (in flight at or sent
-after the fault) to the next successful answer to a request sent after that failure.
-p99 covers every request in flight at or after the fault, failures counting with their
-time to fail (timeout 1 s).
+What clients saw (hafront/clientview.py): every request in flight at or after the event
+counts; the headline is the longest span without a successful response anywhere in the
+window (not only the first run of failures), with every failed request counted.
+VIP time: the event to the first MASTER notify of another node (keepalived's notify script
+logs each transition with a wall-clock stamp; containers share the host's clock).
 
-A soak then runs steady probe load while busy loops saturate every CPU, and counts
-VRRP MASTER transitions (false failovers). Profile ``stock`` re-deploys the lab with
-keepalived's stock timers (drills/stock-keepalived.yml); ``ours`` is always re-applied
-at the end. After each fault the lab is restored and the drill polls, with a deadline,
-until both load balancers serve and every VIP sits on its preferred master.
+A soak runs steady probe load while busy loops saturate every CPU, and counts MASTER
+transitions (false failovers). Profile ``stock`` re-deploys the lab with keepalived's and
+the kernel's defaults (drills/stock-keepalived.yml, and the ARP sysctls put back in the load
+balancers' network namespaces); ``ours`` is re-applied at the end.
+
+Targets (profile ours): per fault, the median longest span <= --target-gap and the worst
+<= --target-worst; every run recovers; no false failover in the soak. The drill exits 1
+when one is missed. Reports: <out>/lb-failover.{json,md,png}, with the commit and machine.
 """
 from __future__ import annotations
 
 import argparse
-import concurrent.futures as cf
 import datetime as dt
-import http.client
 import json
 import os
 import re
 import select
-import statistics
 import subprocess
 import sys
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -60,17 +60,24 @@ import jinja2
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-INVENTORY = "inventories/lab"
+sys.path.insert(0, str(ROOT))
+from hafront.clientview import Sample, impact, median  # noqa: E402
+from hafront.probe import TIMEOUT, Probe, get  # noqa: E402
+from hafront.report import Targets, provenance, provenance_line  # noqa: E402
+
 PROFILES: dict[str, Path | None] = {"ours": None, "stock": ROOT / "drills/stock-keepalived.yml"}
-TIMEOUT = 1.0          # client timeout (connect and read), seconds
+# Linux's default, and what podman's network plugin sets on a container's eth0: the stock
+# profile runs with these instead of the lab's (see inventories/lab/group_vars/loadbalancers.yml).
+STOCK_SYSCTLS = {"net.ipv4.conf.all.arp_announce": "0", "net.ipv4.conf.eth0.arp_notify": "1"}
 PRE, POST = 2.0, 5.0   # probe window around a fault, seconds
-RETURN_WINDOW = 15.0   # (d): how long VIP moves are counted after the old master is back
+SETTLED = 2.0          # probe seconds after a restore has converged
 DEADLINE = 120.0       # restores must converge within this
 DROPIN = "/run/systemd/system/haproxy.service.d/zz-drill.conf"
 
 
 # ---------------------------------------------------------------- lab and commands
 class Lab(NamedTuple):
+    inventory: str
     containers: dict[str, str]       # load balancer -> container name
     addresses: dict[str, str]        # load balancer -> its own address
     vips: dict[str, str]             # instance -> its first VIP
@@ -78,8 +85,8 @@ class Lab(NamedTuple):
     hostvars: dict[str, Any]         # of the first load balancer, as the inventory has them
 
 
-def load_lab() -> Lab:
-    out = subprocess.run(["ansible-inventory", "-i", INVENTORY, "--list"], cwd=ROOT,
+def load_lab(inventory: str) -> Lab:
+    out = subprocess.run(["ansible-inventory", "-i", inventory, "--list"], cwd=ROOT,
                          check=True, capture_output=True, text=True).stdout
     inv = json.loads(out)
     lbs = inv["loadbalancers"]["hosts"]
@@ -98,7 +105,7 @@ def load_lab() -> Lab:
 
     instances = hostvars[lbs[0]]["keepalived_instances"]
     preferred = vrrp.preferred_masters(vrrp.vrrp_priorities(lbs, instances, hostvars))
-    return Lab(containers={h: render(h, "ansible_host") for h in lbs},
+    return Lab(inventory=inventory, containers={h: render(h, "ansible_host") for h in lbs},
                addresses={h: hostvars[h]["lab_address"] for h in lbs},
                vips={i["name"]: i["vips"][0].split("/")[0] for i in instances},
                preferred=preferred, hostvars=dict(hostvars[lbs[0]]))
@@ -125,67 +132,11 @@ def wait_until(what: str, predicate: Callable[[], Any], deadline: float = DEADLI
     raise TimeoutError(f"gave up after {deadline:.0f} s waiting for {what}")
 
 
-# ---------------------------------------------------------------- probe
-class Sample(NamedTuple):
-    start: float      # wall clock, seconds
-    latency: float    # seconds until the answer or the error
-    outcome: str      # ok | refused | timeout | reset | closed | unreachable | http_NNN | ...
-    served_by: str
-    lb: str
-
-
-def get(address: str) -> Sample:
-    start, t0 = time.time(), time.perf_counter()
-    conn = http.client.HTTPConnection(address, 80, timeout=TIMEOUT)
-    try:
-        conn.request("GET", "/", headers={"Connection": "close"})
-        resp = conn.getresponse()
-        resp.read()
-        outcome = "ok" if resp.status == 200 else f"http_{resp.status}"
-        return Sample(start, time.perf_counter() - t0, outcome,
-                      resp.getheader("X-Served-By", ""), resp.getheader("X-Load-Balancer", ""))
-    except Exception as exc:  # every failure is data here, never a crash
-        kind = {ConnectionRefusedError: "refused", TimeoutError: "timeout", ConnectionResetError: "reset",
-                http.client.RemoteDisconnected: "closed"}.get(type(exc))
-        if kind is None:
-            kind = "unreachable" if getattr(exc, "errno", None) == 113 else type(exc).__name__
-        return Sample(start, time.perf_counter() - t0, kind, "", "")
-    finally:
-        conn.close()
-
-
-class Probe:
-    """Requests at a fixed rate on fresh connections, until stop() or max_seconds."""
-
-    def __init__(self, addresses: list[str], rate: float, max_seconds: float) -> None:
-        self.addresses, self.rate, self.max_seconds = addresses, rate, max_seconds
-        self.samples: list[Sample] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> Probe:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
-    def _run(self) -> None:
-        # Enough workers that requests hanging until the timeout never delay the schedule.
-        workers = int(self.rate * TIMEOUT * 2.5) + 16
-        t0, futures = time.time(), []
-        with cf.ThreadPoolExecutor(max_workers=workers) as pool:
-            for i in range(int(self.rate * self.max_seconds)):
-                due = t0 + i / self.rate
-                if self._stop.wait(max(0.0, due - time.time())):
-                    break
-                futures.append(pool.submit(get, self.addresses[i % len(self.addresses)]))
-        self.samples = sorted((f.result() for f in futures), key=lambda s: s.start)
-
-    def stop(self) -> list[Sample]:
-        self._stop.set()
-        self._thread.join()
-        return self.samples
+def set_sysctls(container: str, values: dict[str, str]) -> None:
+    """Write sysctls in a container's network namespace (its /proc/sys is read-only inside)."""
+    pid = podman("inspect", "-f", "{{.State.Pid}}", container).stdout.strip()
+    subprocess.run(["nsenter", "-t", pid, "-n", "sysctl", "-q", "-w", *(f"{k}={v}" for k, v in values.items())],
+                   check=True, capture_output=True, text=True)
 
 
 # ---------------------------------------------------------------- VRRP state
@@ -213,15 +164,12 @@ def transitions(lab: Lab, since: float, until: float = float("inf")) -> list[dic
     return sorted(found, key=lambda t: t["ts"])
 
 
-def first_master(moves: list[dict[str, Any]], instance: str, host: str | None = None,
-                 not_host: str | None = None) -> float | None:
-    return next((m["ts"] for m in moves if m["instance"] == instance and m["state"] == "MASTER"
-                 and (host is None or m["host"] == host) and m["host"] != not_host), None)
-
-
 def lab_ready(lab: Lab) -> bool:
     """Both load balancers run both services and serve; every VIP is on its preferred master."""
     for host in lab.containers:
+        if podman("container", "inspect", "-f", "{{.State.Status}}", lab.containers[host],
+                  check=False).stdout.strip() != "running":
+            return False
         if in_lb(lab, host, "systemctl is-active haproxy keepalived", check=False).split() != ["active"] * 2:
             return False
         if (s := get(lab.addresses[host])).outcome != "ok" or s.lb != host:
@@ -232,29 +180,41 @@ def lab_ready(lab: Lab) -> bool:
 
 
 def live_config(lab: Lab) -> dict[str, Any]:
-    """What keepalived actually runs with (read back from the first load balancer)."""
+    """What keepalived and the kernel actually run with (read back from the first load balancer)."""
     host = next(iter(lab.containers))
     conf = in_lb(lab, host, "cat /etc/keepalived/keepalived.conf")
 
-    def number(keyword: str) -> float:
+    def number(keyword: str, missing: float) -> float:
         found = re.search(rf"^\s*{keyword} ([\d.]+)", conf, re.M)
-        return float(found.group(1)) if found else 0.0  # preempt_delay is left out when 0
-    return {"advert_int": number("advert_int"), "preempt_delay": number("preempt_delay"),
+        return float(found.group(1)) if found else missing
+    sysctls = in_lb(lab, host, "cat /proc/sys/net/ipv4/conf/all/arp_announce /proc/sys/net/ipv4/conf/eth0/arp_notify")
+    return {"advert_int": number("advert_int", 1.0), "preempt_delay": number("preempt_delay", 0.0),
+            "garp_master_delay": number("vrrp_garp_master_delay", 5.0),
             "tracking": bool(re.search(r"^\s*(track_file|track_script|vrrp_track_file|vrrp_script)\b", conf, re.M)),
             "nopreempt": "nopreempt" in conf,
-            # The role leaves its track drop-in behind when tracking is turned off: reported.
-            "haproxy_dropins": in_lb(lab, host, "ls /etc/systemd/system/haproxy.service.d/", check=False).split()}
+            "arp_announce": int(sysctls.split()[0]), "arp_notify_eth0": int(sysctls.split()[1]),
+            "crash_recovery": bool(in_lb(lab, host, "systemctl show -p ExecStopPost --value keepalived").strip())}
 
 
 def apply_profile(lab: Lab, profile: str, log: Path) -> dict[str, Any]:
-    cmd = ["ansible-playbook", "-i", INVENTORY, "playbooks/site.yml"]
+    cmd = ["ansible-playbook", "-i", lab.inventory, "playbooks/site.yml", "--limit", "loadbalancers"]
     if extra := PROFILES[profile]:
         cmd += ["-e", f"@{extra.relative_to(ROOT)}"]
     print(f"[{profile}] applying: {' '.join(cmd[1:])} (log: {log})", flush=True)
     with log.open("a") as out:
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=out, stderr=subprocess.STDOUT, timeout=900)
+    prepare(lab, profile)
     wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
     return live_config(lab)
+
+
+def prepare(lab: Lab, profile: str) -> None:
+    """Kernel settings of the profile in every load balancer (a restarted container gets the lab's again)."""
+    for host, container in lab.containers.items():
+        want = STOCK_SYSCTLS if profile == "stock" else {
+            k: str(v) for k, v in lab.hostvars.get("lab_sysctls", {}).items() if "arp" in k}
+        if want:
+            set_sysctls(container, want)
 
 
 # ---------------------------------------------------------------- faults
@@ -278,16 +238,54 @@ def kill_timed(container: str, units: list[str]) -> float:
             os.close(fd)
 
 
-def kill_container(lab: Lab, host: str) -> float:
-    return kill_timed(lab.containers[host], ["haproxy", "keepalived"])
+def container_state(lab: Lab, host: str) -> str:
+    return podman("container", "inspect", "-f", "{{.State.Status}}", lab.containers[host], check=False).stdout.strip()
 
 
 def start_container(lab: Lab, host: str) -> None:
-    podman("start", lab.containers[host])
+    if container_state(lab, host) != "running":
+        podman("start", lab.containers[host])
     wait_until(f"systemd on {host}", lambda: in_lb(lab, host, "systemctl is-system-running", check=False).strip()
                in ("running", "degraded"))
     wait_until(f"haproxy and keepalived on {host}",
                lambda: in_lb(lab, host, "systemctl is-active haproxy keepalived", check=False).split() == ["active"] * 2)
+
+
+def veth(lab: Lab, host: str) -> str:
+    """The host side of the container's eth0."""
+    index = in_lb(lab, host, "cat /sys/class/net/eth0/iflink").strip()
+    for line in subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, check=True).stdout.splitlines():
+        number, name = line.split(":")[:2]
+        if number == index:
+            return name.strip().split("@")[0]
+    raise RuntimeError(f"no host interface for {host}'s eth0 (iflink {index})")
+
+
+def freeze(lab: Lab, host: str) -> float:
+    fault = time.time()
+    podman("pause", lab.containers[host])
+    return fault
+
+
+def power_off(lab: Lab, host: str) -> float:
+    link = veth(lab, host)
+    fault = time.time()
+    podman("pause", lab.containers[host])
+    subprocess.run(["ip", "link", "set", "dev", link, "down"], check=True)
+    return fault
+
+
+def thaw(lab: Lab, host: str) -> None:
+    if container_state(lab, host) == "paused":
+        podman("unpause", lab.containers[host])
+
+
+def power_on(lab: Lab, host: str) -> None:
+    """A powered-off node boots afresh: thawed only to be killed, then started."""
+    if container_state(lab, host) == "paused":
+        podman("unpause", lab.containers[host])
+        podman("kill", lab.containers[host], check=False)
+    start_container(lab, host)
 
 
 def stamped(lab: Lab, host: str, command: str) -> float:
@@ -306,93 +304,78 @@ def restore_haproxy(lab: Lab, host: str) -> None:
     in_lb(lab, host, f"rm -f {DROPIN} && systemctl daemon-reload && systemctl start haproxy")
 
 
-# name -> (description, inject: returns the fault's wall-clock time, restore: idempotent)
-FAULTS: dict[str, tuple[str, Callable[[Lab, str], float], Callable[[Lab, str], object]]] = {
-    "a_kill_container": ("podman kill of the VIP holder", kill_container, start_container),
-    "b_kill_haproxy": ("HAProxy SIGKILLed, stays down", kill_haproxy, restore_haproxy),
-    "c_stop_keepalived": ("keepalived stopped (graceful)", lambda lab, h: stamped(lab, h, "systemctl stop keepalived"),
-                          lambda lab, h: in_lb(lab, h, "systemctl start keepalived")),
+def start_keepalived(lab: Lab, host: str) -> None:
+    # After a kill the unit may be restarting it already (Restart=on-failure); start is idempotent.
+    in_lb(lab, host, "systemctl start keepalived")
+
+
+class Fault(NamedTuple):
+    label: str
+    inject: Callable[[Lab, str], float]   # returns the fault's wall-clock time
+    restore: Callable[[Lab, str], object]  # idempotent: also runs when the drill fails half-way
+
+
+FAULTS: dict[str, Fault] = {
+    "kill": Fault("podman kill of the VIP holder", lambda lab, h: kill_timed(lab.containers[h], ["haproxy", "keepalived"]),
+                  start_container),
+    "freeze": Fault("VIP holder frozen (podman pause)", freeze, thaw),
+    "poweroff": Fault("VIP holder powered off (frozen, link cut)", power_off, power_on),
+    "haproxy_kill": Fault("HAProxy SIGKILLed, stays down", kill_haproxy, restore_haproxy),
+    "keepalived_kill": Fault("keepalived SIGKILLed, HAProxy runs",
+                             lambda lab, h: stamped(lab, h, "systemctl kill -s KILL keepalived"), start_keepalived),
+    "keepalived_stop": Fault("keepalived stopped (graceful)",
+                             lambda lab, h: stamped(lab, h, "systemctl stop keepalived"), start_keepalived),
 }
 
 
-# ---------------------------------------------------------------- analysis
-def p99_ms(latencies: list[float]) -> float | None:
-    """Nearest-rank 99th percentile, in milliseconds."""
-    return round(sorted(latencies)[-(-len(latencies) * 99 // 100) - 1] * 1000, 1) if latencies else None
-
-
-def client_impact(samples: list[Sample], event: float) -> dict[str, Any]:
-    hit = [s for s in samples if s.start + s.latency >= event]
-    failed = [s for s in hit if s.outcome != "ok"]
-    first = failed[0].start if failed else None
-    # The next success is the first answer received from a request sent after the first
-    # failure: by completion, because a request sent into the outage can still succeed
-    # late, on a SYN retransmission, after a newer request has already been answered.
-    back = min((s.start + s.latency for s in hit if s.outcome == "ok" and first is not None and s.start > first),
-               default=None)
-    return {
-        "requests": len(hit), "failed": len(failed),
-        "failed_before_event": sum(1 for s in samples if s.start + s.latency < event and s.outcome != "ok"),
-        "errors": dict(Counter(s.outcome for s in failed)),
-        "first_failure_s": None if first is None else round(first - event, 4),
-        # None with failures means no request succeeded again inside the probe window.
-        "failure_window_s": 0.0 if first is None else (None if back is None else round(back - first, 4)),
-        "p99_ms": p99_ms([s.latency for s in hit]),
-        "p99_ok_ms": p99_ms([s.latency for s in hit if s.outcome == "ok"]),
-        "served_by_lb": dict(Counter(s.lb for s in hit if s.outcome == "ok")),
-    }
-
-
-def event_result(samples: list[Sample], event: float, moves: list[dict[str, Any]],
-                 vip_ts: float | None) -> dict[str, Any]:
+# ---------------------------------------------------------------- drills
+def event_result(samples: list[Sample], event: float, moves: list[dict[str, Any]], instance: str,
+                 not_host: str | None = None) -> dict[str, Any]:
+    masters = [m for m in moves if m["state"] == "MASTER"]
+    vip_ts = next((m["ts"] for m in masters if m["instance"] == instance and m["host"] != not_host), None)
     return {"event_ts": event, "vip_s": None if vip_ts is None else round(vip_ts - event, 4),
             "vip_moves": [{"t_s": round(m["ts"] - event, 3), "host": m["host"], "instance": m["instance"]}
-                          for m in moves if m["state"] == "MASTER"],
+                          for m in masters],
             "transitions": [{**m, "t_s": round(m["ts"] - event, 3)} for m in moves],
-            **client_impact(samples, event)}
+            **impact(samples, event), "samples": samples}
 
 
-# ---------------------------------------------------------------- drills
-def run_fault(lab: Lab, name: str, rate: float, out: dict[str, list[Any]]) -> None:
-    """One fault on the current VI_1 holder, its restore, and for (a) the return of the old master."""
-    label, inject, restore = FAULTS[name]
+def summary(result: dict[str, Any]) -> str:
+    gap = f"{result['longest_gap_s']:.3f} s" + ("" if result["recovered"] else " (no recovery)")
+    return (f"longest span without success {gap}, failed {result['failed']}/{result['requests']} "
+            f"{result['errors'] or ''}, VIP after {result['vip_s']} s")
+
+
+def run_fault(lab: Lab, name: str, profile: str, rate: float, out: dict[str, dict[str, list[Any]]]) -> None:
+    """One fault on the current holder of the first VIP, then its undoing, under one probe:
+    the fault's window is the 5 s after it, the undoing's everything after that window."""
+    fault = FAULTS[name]
     vi1 = next(iter(lab.vips))
     holder = next(iter(holders(lab)[vi1]))
+    restored = False
     try:
-        with Probe([lab.vips[vi1]], rate, PRE + POST + 30) as probe:
-            time.sleep(PRE)  # fixed probe window: the baseline before the fault
-            fault = inject(lab, holder)
-            time.sleep(max(0.0, fault + POST - time.time()))  # fixed probe window after it
-        moves = transitions(lab, fault, fault + POST)
-        result = event_result(probe.samples, fault, moves, first_master(moves, vi1, not_host=holder))
-        out[name].append({**result, "fault": label, "holder": holder, "samples": probe.samples})
-        print(f"  {name}: VIP after {result['vip_s']} s, window {result['failure_window_s']} s, "
-              f"failed {result['failed']}/{result['requests']}, p99 {result['p99_ms']} ms", flush=True)
-        if name == "a_kill_container":
-            old_master_returns(lab, holder, vi1, rate, out)  # its restart is the restore
+        with Probe([lab.vips[vi1]], rate, PRE + POST + DEADLINE + SETTLED + 10) as probe:
+            time.sleep(PRE)  # the baseline before the fault
+            event = fault.inject(lab, holder)
+            time.sleep(max(0.0, event + POST - time.time()))  # fixed window after it
+            undone = time.time()
+            fault.restore(lab, holder)
+            restored = True
+            prepare(lab, profile)
+            wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
+            time.sleep(SETTLED)
+        in_window = [s for s in probe.samples if s.start < event + POST]
+        result = event_result(in_window, event, transitions(lab, event, event + POST), vi1, not_host=holder)
+        out["fault"][name].append({**result, "holder": holder})
+        print(f"  {name}: {summary(result)}", flush=True)
+        result = event_result(probe.samples, undone, transitions(lab, undone, time.time()), vi1)
+        out["restore"][name].append({**result, "holder": holder, "fault_ts": event})
+        print(f"  {name} undone: {summary(result)}, {len(result['vip_moves'])} VIP move(s)", flush=True)
     finally:
-        restore(lab, holder)  # idempotent; also runs when the drill fails half-way
+        if not restored:
+            fault.restore(lab, holder)
+            prepare(lab, profile)
     wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
-
-
-def old_master_returns(lab: Lab, host: str, vi1: str, rate: float, out: dict[str, list[Any]]) -> None:
-    """(d): restart the killed node; count VIP moves once its keepalived is healthy again."""
-    with Probe([lab.vips[vi1]], rate, PRE + DEADLINE + RETURN_WINDOW) as probe:
-        time.sleep(PRE)
-        started = time.time()
-        start_container(lab, host)
-
-        def healthy() -> float | None:
-            # First BACKUP of the returning node: keepalived up and out of FAULT, eligible to preempt.
-            return next((t["ts"] for t in transitions(lab, started) if t["host"] == host and t["state"] == "BACKUP"), None)
-        back = wait_until(f"keepalived on {host} to report BACKUP", healthy)
-        time.sleep(max(0.0, back + RETURN_WINDOW - time.time()))  # fixed observation window
-    moves = transitions(lab, started, back + RETURN_WINDOW)
-    result = event_result(probe.samples, back, moves, first_master(moves, vi1, host=host))
-    out["d_old_master_returns"].append({**result, "fault": "old master back (after a)", "holder": host,
-                                        "started_s": round(started - back, 3), "samples": probe.samples})
-    print(f"  d_old_master_returns: {len(result['vip_moves'])} move(s) at "
-          f"{[m['t_s'] for m in result['vip_moves']]} s after healthy, failed {result['failed']}", flush=True)
 
 
 def soak(lab: Lab, rate: float, seconds: float) -> dict[str, Any]:
@@ -408,70 +391,95 @@ def soak(lab: Lab, rate: float, seconds: float) -> dict[str, Any]:
             hog.kill()
             hog.wait()
     moves = transitions(lab, start, start + seconds + 1)
-    impact = client_impact(probe.samples, start)
+    seen = impact(probe.samples, start)
     return {"seconds": seconds, "start_ts": start, "cpu_hogs": len(hogs),
-            "master_transitions": sum(m["state"] == "MASTER" for m in moves),
-            "transitions": moves, **{k: impact[k] for k in ("requests", "failed", "errors", "p99_ms")}}
+            "master_transitions": sum(m["state"] == "MASTER" for m in moves), "transitions": moves,
+            **{k: seen[k] for k in ("requests", "failed", "errors", "longest_gap_s", "p99_ms")}}
 
 
 def run_profile(lab: Lab, profile: str, args: argparse.Namespace, config: dict[str, Any]) -> dict[str, Any]:
-    runs: dict[str, list[Any]] = {name: [] for name in [*FAULTS, "d_old_master_returns"]}
+    runs: dict[str, dict[str, list[Any]]] = {"fault": {n: [] for n in args.faults}, "restore": {n: [] for n in args.faults}}
     for i in range(args.repeat):
         print(f"[{profile}] run {i + 1}/{args.repeat}", flush=True)
-        for name in FAULTS:
+        for name in args.faults:
             wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
-            run_fault(lab, name, args.rate, runs)
+            run_fault(lab, name, profile, args.rate, runs)
     result: dict[str, Any] = {"config": config, "faults": {}}
-    for name, items in runs.items():
-        result["faults"][name] = {"fault": items[0]["fault"], "median": medians(items), "runs": items}
+    for name in args.faults:
+        result["faults"][name] = {"fault": FAULTS[name].label,
+                                  "median": medians(runs["fault"][name]), "runs": runs["fault"][name],
+                                  "restore": {"median": medians(runs["restore"][name]), "runs": runs["restore"][name]}}
     if args.soak > 0:
         print(f"[{profile}] soak {args.soak:.0f} s with every CPU busy", flush=True)
         result["soak"] = soak(lab, args.rate, args.soak)
-        moves = [f"{m['host']} {m['instance']} {m['state']} at +{m['ts'] - result['soak']['start_ts']:.3f} s"
-                 for m in result["soak"]["transitions"]]
-        print(f"  MASTER transitions: {result['soak']['master_transitions']} {moves}, "
-              f"failed {result['soak']['failed']}", flush=True)
+        print(f"  MASTER transitions: {result['soak']['master_transitions']}, failed {result['soak']['failed']}",
+              flush=True)
     return result
 
 
 def medians(items: list[dict[str, Any]]) -> dict[str, Any]:
-    def med(key: str) -> float | None:
-        values = [r[key] for r in items if r[key] is not None]
-        return round(statistics.median(values), 4) if values else None
-    return {"vip_s": med("vip_s"), "failure_window_s": med("failure_window_s"), "p99_ms": med("p99_ms"),
-            "failed": sum(r["failed"] for r in items), "requests": sum(r["requests"] for r in items),
-            "no_vip_move": sum(r["vip_s"] is None for r in items),
-            "no_recovery": sum(r["failure_window_s"] is None for r in items),
+    return {"longest_gap_s": median(r["longest_gap_s"] for r in items),
+            "worst_gap_s": max((r["longest_gap_s"] for r in items), default=None),
+            "vip_s": median(r["vip_s"] for r in items), "p99_ms": median(r["p99_ms"] for r in items),
+            "failed": [r["failed"] for r in items], "requests": sum(r["requests"] for r in items),
+            "unrecovered": sum(not r["recovered"] for r in items),
             "vip_moves": [len(r["vip_moves"]) for r in items]}
 
 
+def check_targets(report: dict[str, Any], args: argparse.Namespace) -> Targets:
+    targets = Targets()
+    ours = report["profiles"].get("ours")
+    if ours is None:
+        return targets
+    for name, fault in ours["faults"].items():
+        m = fault["median"]
+        targets.at_most(f"{name}: median longest span without success (s)", m["longest_gap_s"], args.target_gap)
+        targets.at_most(f"{name}: worst longest span without success (s)", m["worst_gap_s"], args.target_worst)
+        targets.equal(f"{name}: runs with no recovery", m["unrecovered"], 0)
+        r = fault["restore"]["median"]
+        targets.at_most(f"{name} undone: worst longest span without success (s)", r["worst_gap_s"], args.target_worst)
+    if s := ours.get("soak"):
+        targets.equal("soak: false failovers (MASTER transitions)", s["master_transitions"], 0)
+    return targets
+
+
 # ---------------------------------------------------------------- reports
-def seconds(value: float | None, missing: str) -> str:
-    return missing if value is None else f"{value:.3f} s"
-
-
 def markdown(report: dict[str, Any]) -> str:
-    lines = ["| fault | profile | VIP moved after | client failure window | failed / requests | p99 |",
+    lines = [f"# Load-balancer failover drill, {report['date']}", "",
+             f"`{report['command']}` on `{report['inventory']}`; {provenance_line(report['provenance'])}.",
+             f"Probe: GET / on the first VIP, {report['rate']:.0f} req/s, new connection each, "
+             f"{report['timeout_s']} s timeout; {report['repeat']} run(s) per fault.", "",
+             "| fault | profile | longest span without success: median (worst) | failed / requests, each run "
+             "| VIP moved after | undone: longest span (worst), failed |",
              "|---|---|---|---|---|---|"]
-    faults = next(iter(report["profiles"].values()))["faults"]
-    for name in faults:
+    names = list(next(iter(report["profiles"].values()))["faults"])
+    for name in names:
         for profile, res in report["profiles"].items():
-            m = res["faults"][name]["median"]
-            vip = seconds(m["vip_s"], "never")
-            if name.startswith("d_"):
-                vip += f" ({'/'.join(map(str, m['vip_moves']))} moves)"
-            window = seconds(m["failure_window_s"], f"no recovery in {POST:.0f} s")
-            if m["no_recovery"] and m["failure_window_s"] is not None:
-                window += f" ({m['no_recovery']} runs: no recovery)"
-            lines.append(f"| {name} | {profile} | {vip} | {window} | {m['failed']} / {m['requests']} | {m['p99_ms']} ms |")
+            m, r = res["faults"][name]["median"], res["faults"][name]["restore"]["median"]
+            gap = f"{m['longest_gap_s']:.3f} s ({m['worst_gap_s']:.3f} s)"
+            if m["unrecovered"]:
+                gap += f", {m['unrecovered']} run(s) never recovered in {POST:.0f} s"
+            vip = "never" if m["vip_s"] is None else f"{m['vip_s']:.3f} s"
+            lines.append(f"| {name} | {profile} | {gap} | {'/'.join(map(str, m['failed']))} of {m['requests']} "
+                         f"| {vip} | {r['longest_gap_s']:.3f} s ({r['worst_gap_s']:.3f} s), "
+                         f"{'/'.join(map(str, r['failed']))} |")
     for profile, res in report["profiles"].items():
         if s := res.get("soak"):
-            lines.append(f"| soak {s['seconds']:.0f} s, CPUs busy | {profile} | {s['master_transitions']} MASTER transitions "
-                         f"| | {s['failed']} / {s['requests']} | {s['p99_ms']} ms |")
-    lines += ["", "Medians over the runs; failed / requests summed. VIP time: fault to the backup's MASTER",
-              "notify (for d: the returning node, from its first BACKUP). Failure window: first failed request",
-              "to the next success. p99 includes failures at their time to fail (timeout 1 s)."]
+            lines.append(f"| soak {s['seconds']:.0f} s, CPUs busy | {profile} | {s['longest_gap_s']:.3f} s "
+                         f"| {s['failed']} of {s['requests']} | {s['master_transitions']} MASTER transitions | |")
+    lines += ["", "Longest span without success: the longest time, from the last good answer before the",
+              "fault to the end of the window, during which no request got a 200; every failed request",
+              "counts (in flight at or sent after the fault; 5 s window). Undone: from the end of that",
+              "window, the fault reversed (container started, service started, node thawed) until every",
+              "VIP is back on its preferred master, plus 2 s.", "",
+              "Configuration per profile: " + "; ".join(f"{p}: {json.dumps(res['config'])}"
+                                                         for p, res in report["profiles"].items()),
+              "", "## Targets", "", *report["targets"]]
     return "\n".join(lines) + "\n"
+
+
+def worst_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return max(runs, key=lambda r: r["longest_gap_s"])
 
 
 def plot(report: dict[str, Any], path: Path) -> None:
@@ -481,27 +489,31 @@ def plot(report: dict[str, Any], path: Path) -> None:
 
     profiles = report["profiles"]
     names = list(next(iter(profiles.values()))["faults"])
-    fig, axes = plt.subplots(len(profiles), len(names), figsize=(5 * len(names), 3.6 * len(profiles)),
+    fig, axes = plt.subplots(len(profiles), len(names), figsize=(4.2 * len(names), 3.6 * len(profiles)),
                              squeeze=False, sharey=True)
     for row, (profile, res) in enumerate(profiles.items()):
         for col, name in enumerate(names):
-            ax, run = axes[row][col], res["faults"][name]["runs"][0]
+            ax, run = axes[row][col], worst_run(res["faults"][name]["runs"])
             for ok, colour, size in ((True, "tab:green", 3), (False, "tab:red", 9)):
-                pts = [(s.start - run["event_ts"], s.latency * 1000) for s in run["samples"] if (s.outcome == "ok") == ok]
+                pts = [(s.start - run["event_ts"], s.latency * 1000) for s in run["samples"] if s.ok == ok]
                 if pts:
-                    ax.scatter(*zip(*pts, strict=True), s=size, c=colour, label="ok" if ok else "failed", zorder=2 + (not ok))
-            ax.axvline(0, color="black", lw=1, label="fault" if not name.startswith("d_") else "old master healthy")
+                    ax.scatter(*zip(*pts, strict=True), s=size, c=colour, label="ok" if ok else "failed",
+                               zorder=2 + (not ok))
+            ax.axvspan(run["gap_from_s"], run["gap_to_s"], color="tab:red", alpha=0.15,
+                       label=f"longest span {run['longest_gap_s']:.3f} s")
+            ax.axvline(0, color="black", lw=1, label="fault")
             if run["vip_s"] is not None:
-                ax.axvline(run["vip_s"], color="tab:blue", ls="--", lw=1, label=f"VIP move (+{run['vip_s']:.3f} s)")
+                ax.axvline(run["vip_s"], color="tab:blue", ls="--", lw=1, label=f"VIP moved (+{run['vip_s']:.3f} s)")
             ax.set_yscale("log")
-            window = "no recovery" if run["failure_window_s"] is None else f"{run['failure_window_s']:.3f} s"
-            ax.set_title(f"{profile}: {name}\nfailed {run['failed']}/{run['requests']}, window {window}", fontsize=9)
-            ax.set_xlabel("seconds from " + ("old master healthy" if name.startswith("d_") else "fault"))
+            ax.set_title(f"{profile}: {name} (worst run)\nfailed {run['failed']}/{run['requests']}", fontsize=9)
+            ax.set_xlabel("seconds from the fault")
             ax.legend(fontsize=7, loc="upper left")
         axes[row][0].set_ylabel("latency (ms)")
-    fig.suptitle(f"Load-balancer failover drill, {report['date']}, {report['rate']:.0f} req/s, new connection each")
+    fig.suptitle(f"Load-balancer faults as clients saw them, {report['date']}, {report['rate']:.0f} req/s, "
+                 f"commit {report['provenance']['commit'][:12]}")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def write_reports(report: dict[str, Any], out: Path) -> None:
@@ -509,60 +521,70 @@ def write_reports(report: dict[str, Any], out: Path) -> None:
     samples: dict[str, Any] = {}  # raw requests go to their own file: the summary stays readable
     for profile, res in report["profiles"].items():
         for name, fault in res["faults"].items():
-            for run in fault["runs"]:
-                rows = run.pop("samples")
-                samples.setdefault(profile, {}).setdefault(name, []).append(
-                    {"event_ts": run["event_ts"], "fields": ["t_s", "latency_s", "outcome", "served_by", "lb"],
-                     "rows": [[round(s.start - run["event_ts"], 4), round(s.latency, 5), *s[2:]] for s in rows]})
+            for kind, runs in (("fault", fault["runs"]), ("restore", fault["restore"]["runs"])):
+                for run in runs:
+                    rows = run.pop("samples")
+                    samples.setdefault(profile, {}).setdefault(f"{name}/{kind}", []).append(
+                        {"event_ts": run["event_ts"], "fields": ["t_s", "latency_s", "outcome", "served_by", "lb"],
+                         "rows": [[round(s.start - run["event_ts"], 4), round(s.latency, 5), *s[2:]] for s in rows]})
     (out / "lb-failover.json").write_text(json.dumps(report, indent=1) + "\n")
     (out / "lb-failover-samples.json").write_text(json.dumps(samples) + "\n")
-    table = markdown(report)
-    (out / "lb-failover.md").write_text(f"# Load-balancer failover drill, {report['date']}\n\n{table}")
-    print("\n" + table)
+    (out / "lb-failover.md").write_text(markdown(report))
+    print("\n" + markdown(report))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each fault (default 3)")
+    parser.add_argument("--inventory", default="inventories/lab")
+    parser.add_argument("--faults", default=",".join(FAULTS), help=f"comma-separated (default {','.join(FAULTS)})")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each fault (default 5)")
     parser.add_argument("--rate", type=float, default=200, help="probe requests per second (default 200)")
     parser.add_argument("--profiles", default="ours", help="comma-separated: ours (the inventory), stock (default ours)")
     parser.add_argument("--soak", type=float, default=60, help="seconds of CPU-saturated soak per profile; 0 skips")
+    parser.add_argument("--target-gap", type=float, default=0.1, help="median longest span without success, s")
+    parser.add_argument("--target-worst", type=float, default=0.2, help="worst longest span without success, s")
     parser.add_argument("--out", type=Path, default=ROOT / "reports")
     args = parser.parse_args()
     # The Ansible tools next to this Python (the venv), whatever PATH says.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     profiles = args.profiles.split(",")
-    if unknown := set(profiles) - set(PROFILES):
-        parser.error(f"unknown profile(s) {sorted(unknown)}; choose from {sorted(PROFILES)}")
+    args.faults = [f for f in args.faults.split(",") if f]
+    if unknown := (set(profiles) - set(PROFILES)) | (set(args.faults) - set(FAULTS)):
+        parser.error(f"unknown profile(s) or fault(s) {sorted(unknown)}; choose from {sorted(PROFILES)}, {sorted(FAULTS)}")
     args.out.mkdir(parents=True, exist_ok=True)
     log = args.out / "lb-failover-ansible.log"
     log.write_text("")
 
-    began, lab = time.time(), load_lab()
-    report: dict[str, Any] = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "rate": args.rate,
+    began, lab = time.time(), load_lab(args.inventory)
+    report: dict[str, Any] = {"command": " ".join(["drills/lb_failover.py", *sys.argv[1:]]),
+                              "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                              "provenance": provenance(), "inventory": args.inventory, "rate": args.rate,
                               "repeat": args.repeat, "soak_s": args.soak, "probe_window_s": [PRE, POST],
-                              "timeout_s": TIMEOUT, "inventory": INVENTORY, "preferred_masters": lab.preferred,
-                              "vips": lab.vips, "profiles": {}}
-    applied = "ours"
+                              "timeout_s": TIMEOUT, "preferred_masters": lab.preferred, "vips": lab.vips,
+                              "target_gap_s": args.target_gap, "target_worst_s": args.target_worst, "profiles": {}}
+    applied, targets = "ours", Targets()
     try:
         for profile in profiles:
             extra = PROFILES[profile]
             overrides = yaml.safe_load(extra.read_text()) if extra else {}
-            want = {**lab.hostvars, **overrides}
             config = live_config(lab)
-            # Skip the ~40 s playbook when the lab already runs this profile's timers and tracking.
-            if (config["advert_int"] != float(want["keepalived_advert_int"])
-                    or config["tracking"] != bool(want.get("keepalived_track_haproxy", True))):
+            want = {**lab.hostvars, **overrides}
+            # Skip the playbook when the lab already runs this profile's keepalived.
+            if (config["advert_int"] != float(want.get("keepalived_advert_int", 0.1))
+                    or config["crash_recovery"] != bool(want.get("keepalived_crash_recovery", True))):
                 applied = profile
                 config = apply_profile(lab, profile, log)
-            print(f"[{profile}] keepalived runs with {config}", flush=True)
-            if config["tracking"] != bool(want.get("keepalived_track_haproxy", True)):
-                print(f"[{profile}] WARNING: HAProxy tracking in keepalived.conf does not match the profile", flush=True)
+            else:
+                prepare(lab, profile)
+                config = live_config(lab)
+            print(f"[{profile}] keepalived and the kernel run with {config}", flush=True)
             report["profiles"][profile] = run_profile(lab, profile, args, config)
     finally:
         try:  # what was measured is written even if the run or the restore below fails
             if report["profiles"]:
-                report["advert_int"] = {name: res["config"]["advert_int"] for name, res in report["profiles"].items()}
+                targets = check_targets(report, args)
+                report["targets"] = targets.markdown()
+                report["targets_missed"] = targets.missed
                 report["duration_s"] = round(time.time() - began, 1)
                 write_reports(report, args.out)
         finally:
@@ -571,10 +593,10 @@ def main() -> int:
                     apply_profile(lab, "ours", log)
                 except Exception:
                     print(f"!! the lab still runs profile {applied!r}; restore it with: "
-                          f"ansible-playbook -i {INVENTORY} playbooks/site.yml (log: {log})", flush=True)
+                          f"ansible-playbook -i {args.inventory} playbooks/site.yml (log: {log})", flush=True)
                     raise
     print(f"done in {time.time() - began:.0f} s; reports in {args.out}")
-    return 0
+    return targets.verdict("lb_failover")
 
 
 if __name__ == "__main__":

@@ -80,6 +80,11 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+ROOT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT_DIR))
+from hafront.clientview import Sample, longest_gap, p99  # noqa: E402
+from hafront.report import provenance, provenance_line  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 MASTER_NAME = "hafront"
 PORT, SENTINEL_PORT = 6379, 26379
@@ -424,7 +429,7 @@ def gap(writes: list[Write], event: float) -> dict[str, Any]:
 
 
 def p99_ms(values: list[float]) -> float | None:
-    return round(statistics.quantiles(values, n=100)[98] * 1000, 1) if len(values) > 1 else None
+    return None if (v := p99(values)) is None else round(v * 1000, 1)
 
 
 def rel(ts: float | None, origin: float) -> float | None:
@@ -443,6 +448,9 @@ def master_moves(changes: list[tuple[float, str | None]], before: str) -> list[t
 
 def writer_result(ws: list[Write], kill: float, started: float | None) -> dict[str, Any]:
     g = gap(ws, kill)
+    # The longest span without an acknowledged write, anywhere after the kill (the old
+    # master's return included), not only the first run of failures.
+    span = longest_gap([Sample(w.start, w.latency, w.outcome) for w in ws], kill - KILL_SLACK)
     late = [w for w in ws if started and w.start >= started and w.outcome != "ok"]
     return {"writes": len(ws), "acked": sum(w.outcome == "ok" for w in ws),
             "confirmed": sum(w.outcome == "ok" and w.replicas >= 1 for w in ws),
@@ -450,7 +458,8 @@ def writer_result(ws: list[Write], kill: float, started: float | None) -> dict[s
             "failed_before_kill": sum(w.outcome != "ok" for w in ws if w.start + w.latency < kill - KILL_SLACK),
             "failed_after_return": len(late), "errors_after_return": dict(Counter(w.outcome for w in late)),
             "first_failure_s": rel(g["first"], kill), "recovered_s": rel(g["back"], kill),
-            "write_gap_s": None if g["back"] is None else round(g["back"] - g["first"], 4),
+            "write_gap_s": span["longest_gap_s"] if span["recovered"] else None,
+            "first_window_s": None if g["back"] is None else round(g["back"] - g["first"], 4),
             "p99_ms": p99_ms([w.latency for w in g["hit"]]),
             "acked_by": dict(Counter(w.target for w in ws if w.outcome == "ok"))}
 
@@ -729,8 +738,10 @@ def markdown(report: dict[str, Any]) -> str:
         under_test = under_test or f", down-after-milliseconds {p['down_after_ms']} ms"
         lines += ["", f"## Sentinel down-after-milliseconds {p['down_after_ms']} ms"
                   f"{' (under test: the targets below)' if n == 0 else ''}", "", *run_table(p["runs"], p["summary"])]
-    lines += ["", "Times from the kill (rejoined: from `podman start` of the old master). Write gap: first failed",
-              "write to the next success; p99 over writes in flight at or after the kill, failures at their time",
+    lines += ["", f"`{report['command']}` on `{report['inventory']}`; {provenance_line(report['provenance'])}.", "",
+              "Times from the kill (rejoined: from `podman start` of the old master). Write gap: the longest span",
+              "after the kill with no acknowledged write, the old master's return included (not only the first",
+              "run of failures); p99 over writes in flight at or after the kill, failures at their time",
               f"to fail (timeout {TIMEOUT} s). {report['rate']:.0f} writes/s per writer, each SET + WAIT 1 {WAIT_MS}.",
               f"The returning node's own Sentinel named the old master for {num(s['returning_sentinel_named_old_s'])}"
               f" (median{under_test}) after it started.",
@@ -856,6 +867,8 @@ def main() -> int:
         print(f"!! the lab is not usable: {exc!r}", file=sys.stderr)
         return 2
     report: dict[str, Any] = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "inventory": args.inventory,
+                              "command": " ".join(["drills/redis_failover.py", *sys.argv[1:]]),
+                              "provenance": provenance(),
                               "rate": args.rate, "repeat": args.repeat, "socket_timeout_s": TIMEOUT, "wait_ms": WAIT_MS,
                               "vip": lab.vip, "redis": lab.redis, "runs": []}
     status = 0
@@ -887,6 +900,11 @@ def main() -> int:
             report["duration_s"] = round(time.time() - began, 1)
             summarise(report)
             write_reports(report, args.out)
+            for name, t in report["targets"].items():
+                if not t["pass"]:
+                    print(f"!! redis_failover: target missed: {TARGETS[name][1]}: {t['value']} (limit {t['limit']})",
+                          flush=True)
+                    status = status or 1
     print(f"done in {time.time() - began:.0f} s; reports in {args.out}")
     return status
 

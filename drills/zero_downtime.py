@@ -55,7 +55,11 @@ from typing import Any, NamedTuple
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lb_failover import Probe, Sample, kill_timed, p99_ms, podman, wait_until  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from hafront.clientview import Sample, longest_gap, p99  # noqa: E402
+from hafront.probe import Probe  # noqa: E402
+from hafront.report import Targets, provenance, provenance_line  # noqa: E402
+from lb_failover import kill_timed, podman, wait_until  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OPS = ["drain", "remove", "undrain", "add", "weight", "weight_back", "rolling", "kill"]
@@ -235,7 +239,8 @@ def impact(samples: list[Sample], start: float, end: float) -> dict[str, Any]:
     return {"requests": len(window), "failed": len(failed), "failures": dict(Counter(s.outcome for s in failed)),
             # When each failure started (wall clock), for lining up with journals: the first 20.
             "failed_at": [round(s.start, 3) for s in failed[:20]],
-            "p99_ms": p99_ms([s.latency for s in window]),
+            "p99_ms": None if not window else round(p99(s.latency for s in window) * 1000, 1),
+            "longest_gap_s": longest_gap(window, start)["longest_gap_s"] if window else None,
             "max_ms": round(max((s.latency for s in window), default=0) * 1000, 1),
             "served_by": dict(Counter(s.served_by for s in window if s.outcome == "ok"))}
 
@@ -349,15 +354,17 @@ def apply_profile(lab: Lab, profile: str, log: Path) -> None:
 def markdown(report: dict[str, Any]) -> str:
     lines = ["# Zero-downtime operations under load", "",
              f"`{report['command']}` on `{report['inventory']}`, {report['date']}, probe {report['rate']:.0f} req/s "
-             "(GET /, new connection each, 1 s timeout, alternating over the VIPs).", "",
-             "| profile | operation | requests | failed | p99 ms | max ms | duration s | HAProxy reloaded | changed "
-             "| VRRP transitions |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "(GET /, new connection each, 1 s timeout, alternating over the VIPs); "
+             f"{provenance_line(report['provenance'])}.", "",
+             "| profile | operation | requests | failed | longest span without success s | p99 ms | max ms "
+             "| duration s | HAProxy reloaded | changed | VRRP transitions |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for profile, ops in report["profiles"].items():
         for name, r in ops.items():
             reloaded = ", ".join(lb for lb, yes in r["reloaded"].items() if yes) or "no"
             changed = r.get("recap", {}).get("changed", "-")
-            lines.append(f"| {profile} | {name} | {r['requests']} | {r['failed']} {r['failures'] or ''} | {r['p99_ms']} "
+            lines.append(f"| {profile} | {name} | {r['requests']} | {r['failed']} {r['failures'] or ''} "
+                         f"| {r['longest_gap_s']} | {r['p99_ms']} "
                          f"| {r['max_ms']} | {r['duration_s']} | {reloaded} | {changed} | {len(r['vrrp_transitions'])} |")
     kills = {p: ops["kill"] for p, ops in report["profiles"].items() if "kill" in ops}
     if kills:
@@ -367,7 +374,17 @@ def markdown(report: dict[str, Any]) -> str:
         for p, k in kills.items():
             lines.append(f"| {p} | {k['marked_down_s']} | {k['event']['failed']} of {k['event']['requests']} "
                          f"| {k['event']['p99_ms']} | {k['return']['failed']} of {k['return']['requests']} |")
+    lines += ["", "## Targets", "", *report.get("targets", [])]
     return "\n".join(lines) + "\n"
+
+
+def check_targets(report: dict[str, Any]) -> Targets:
+    """Profile ours: no request fails and no VIP moves during any operation."""
+    targets = Targets()
+    for name, r in report["profiles"].get("ours", {}).items():
+        targets.equal(f"{name}: failed requests", r["failed"], 0)
+        targets.equal(f"{name}: VRRP transitions", len(r["vrrp_transitions"]), 0)
+    return targets
 
 
 def main() -> int:
@@ -388,6 +405,7 @@ def main() -> int:
     log.write_text("")
     report: dict[str, Any] = {"command": " ".join(["drills/zero_downtime.py", *sys.argv[1:]]),
                               "inventory": args.inventory, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                              "provenance": provenance(),
                               "rate": args.rate, "profiles": {}}
     try:
         wait_until("every backend UP on every load balancer",
@@ -402,10 +420,12 @@ def main() -> int:
     finally:
         if "stock" in profiles:
             apply_profile(lab, "ours", log)
+    targets = check_targets(report)
+    report["targets"], report["targets_missed"] = targets.markdown(), targets.missed
     (args.out / "zero-downtime.json").write_text(json.dumps(report, indent=2) + "\n")
     (args.out / "zero-downtime.md").write_text(markdown(report))
     print(markdown(report))
-    return 0
+    return targets.verdict("zero_downtime")
 
 
 if __name__ == "__main__":

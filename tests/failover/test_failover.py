@@ -1,19 +1,34 @@
-"""After the side effect killed the VIP holder: the VIP is on the survivor and clients
-are served. Then (d) the old master returns, (b) HAProxy dies on a VIP holder while
-keepalived keeps running, and a hung HAProxy moves the VIP through the check script.
-Deadlines are generous for a busy CI machine; `make drill` measures the real numbers."""
+"""What clients saw while the side effect's drills/lb_failover.py broke the holder of the
+first VIP in every way a real host breaks (container killed, frozen, powered off; HAProxy
+killed; keepalived killed and stopped) and undid each, all under a 200 req/s probe with a
+new connection per request. Then a hung HAProxy, which only the check script can catch.
+
+The bound is what a client may lose: 1 s without any successful answer, anywhere in the
+5 s after the fault (not only the first run of failures), and no more failed requests
+than 1 s of the probe. keepalived's 5 s second set of gratuitous ARPs, or a dead holder
+that announces its VIP again, fails here. Molecule keeps advert_int 0.1 s (the lab: 0.02),
+so takeover alone costs about 0.35 s; `make bench` measures the tight numbers."""
 
 from __future__ import annotations
 
-import subprocess
+import json
 
 import pytest
 
 from http_probe import get
-from lab import container, exec_in, hostvars, journal, vip_holders, wait_for
+from lab import ROOT, exec_in, hostvars, journal, vip_holders, wait_for
 
 testinfra_hosts = ["localhost"]
+REPORT = ROOT / "reports" / "molecule-lb" / "lb-failover.json"
+FAULTS = ["kill", "freeze", "poweroff", "haproxy_kill", "keepalived_kill", "keepalived_stop"]
+BOUND_S = 1.0
 DEADLINE = 15.0
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    assert REPORT.exists(), f"{REPORT} missing: the side effect runs drills/lb_failover.py"
+    return json.loads(REPORT.read_text())
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +41,69 @@ def vips(lbs) -> list[str]:
     return hostvars()[lbs[0]]["lab_vips"]
 
 
+def shown(run: dict) -> str:
+    keys = ("longest_gap_s", "gap_from_s", "gap_to_s", "recovered", "failed", "requests", "errors",
+            "failed_per_second", "vip_s", "vip_moves", "holder")
+    return json.dumps({k: run.get(k) for k in keys}) + f"\ntransitions: {run.get('transitions')}"
+
+
+def the_run(report: dict, name: str, kind: str = "fault") -> dict:
+    fault = report["profiles"]["ours"]["faults"].get(name)
+    assert fault, f"the drill did not run fault {name}"
+    runs = fault["runs"] if kind == "fault" else fault["restore"]["runs"]
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def test_the_probe_ran_at_its_rate(report):
+    for name in FAULTS:
+        run = the_run(report, name)
+        # 2 s before and 5 s after the fault at 200 req/s: about 1000 requests count.
+        assert run["requests"] >= 0.9 * report["rate"] * 5, f"{name}: {shown(run)}"
+
+
+@pytest.mark.parametrize("name", FAULTS)
+def test_clients_lose_at_most_a_second(report, name):
+    run = the_run(report, name)
+    assert run["recovered"], f"{name}: clients never got answers again\n{shown(run)}"
+    assert run["longest_gap_s"] <= BOUND_S, f"{name}: {run['longest_gap_s']} s without a success\n{shown(run)}"
+    assert run["failed"] <= BOUND_S * report["rate"], f"{name}: {run['failed']} failed requests\n{shown(run)}"
+
+
+@pytest.mark.parametrize("name", FAULTS)
+def test_the_vip_moved_to_the_other_node(report, name, lbs):
+    run = the_run(report, name)
+    other = next(h for h in lbs if h != run["holder"])
+    assert run["vip_s"] is not None and 0 <= run["vip_s"] <= BOUND_S, shown(run)
+    assert [m["host"] for m in run["vip_moves"] if m["instance"] == "VI_1"][:1] == [other], shown(run)
+
+
+@pytest.mark.parametrize("name", FAULTS)
+def test_undoing_the_fault_costs_clients_at_most_a_second(report, name):
+    """The preferred master comes back and takes its VIP back once (preempt_delay), never flapping."""
+    run = the_run(report, name, "restore")
+    assert run["recovered"] and run["longest_gap_s"] <= BOUND_S, shown(run)
+    assert run["failed"] <= BOUND_S * report["rate"], shown(run)
+    moves = [m for m in run["vip_moves"] if m["instance"] == "VI_1"]
+    assert len(moves) <= 1, f"VI_1 changed master {len(moves)} times\n{shown(run)}"
+
+
+def test_the_drill_restored_the_lab(lbs, vips):
+    for vip, want in zip(vips, lbs, strict=False):
+        wait_for(lambda v=vip, w=want: vip_holders(v, lbs) == [w], DEADLINE, f"{vip} on {want}")
+
+
+def test_keepalived_is_restarted_and_releases_its_vips(lbs):
+    for host in lbs:
+        unit = exec_in(host, "systemctl", "show", "-p", "Restart,ExecStopPost", "keepalived").stdout
+        assert "Restart=on-failure" in unit and "release_vips" in unit, f"{host}: {unit}"
+        assert exec_in(host, "cat", "/proc/sys/net/ipv4/conf/all/arp_announce").stdout.strip() == "2", host
+
+
 def diagnostics(lbs: list[str], vips: list[str]) -> str:
     parts = [f"VIP holders: {{{', '.join(f'{v}: {vip_holders(v, lbs)}' for v in vips)}}}"]
     for host in lbs:
         parts.append(f"--- {host} keepalived-notify journal ---\n{journal(host)[-2000:]}")
-        conf = exec_in(host, "cat", "/etc/keepalived/keepalived.conf", check=False)
-        parts.append(f"--- {host} keepalived.conf ---\n{conf.stdout[-1500:]}")
     return "\n".join(parts)
 
 
@@ -41,59 +113,6 @@ def serving_lb(vip: str) -> str | None:
     except OSError:
         return None
     return headers.get("x-load-balancer") if status == 200 else None
-
-
-def test_a_vip_moved_to_the_surviving_node(lbs, vips):
-    survivor = lbs[1]
-    try:
-        wait_for(lambda: vip_holders(vips[0], lbs[1:]) == [survivor], DEADLINE, f"{vips[0]} on {survivor}")
-    except AssertionError as err:
-        raise AssertionError(f"{err}\n{diagnostics(lbs[1:], vips)}") from None
-
-
-def test_a_clients_are_served_by_the_survivor(lbs, vips):
-    # The VIP can show on the survivor a moment before this host has its gratuitous ARP.
-    wait_for(lambda: serving_lb(vips[0]) == lbs[1], DEADLINE, f"the first answer from {lbs[1]}")
-    seen = [serving_lb(vips[0]) for _ in range(50)]
-    assert seen == [lbs[1]] * 50, f"{seen}\n{diagnostics(lbs[1:], vips)}"
-
-
-def test_d_old_master_returns_and_takes_its_vip_back_once(lbs, vips):
-    """The lab runs with preemption and preempt_delay: the returning preferred master
-    takes VI_1 back once, after the delay, and never flaps."""
-    old = lbs[0]
-    subprocess.run(["podman", "start", container(old)], check=True, capture_output=True, timeout=60)
-    wait_for(lambda: exec_in(old, "systemctl", "is-active", "keepalived", check=False).stdout.strip() == "active",
-             60, f"keepalived active on {old}")
-    try:
-        wait_for(lambda: vip_holders(vips[0], lbs) == [old], 30, f"{vips[0]} back on {old}")
-    except AssertionError as err:
-        raise AssertionError(f"{err}\n{diagnostics(lbs, vips)}") from None
-    moves = journal(old).count("instance=VI_1 state=MASTER")
-    assert moves == 1, f"{old} became VI_1 master {moves} times since it came back\n{diagnostics(lbs, vips)}"
-    assert all(serving_lb(vips[0]) == old for _ in range(20))
-
-
-def test_b_haproxy_death_moves_the_vip_while_keepalived_runs(lbs, vips):
-    holder = wait_for(lambda: (h := vip_holders(vips[1], lbs)) and len(h) == 1 and h[0], DEADLINE,
-                      f"one holder of {vips[1]}")
-    other = next(h for h in lbs if h != holder)
-    # Keep HAProxy down after the kill: Debian's unit restarts it otherwise.
-    exec_in(holder, "sh", "-c", "mkdir -p /run/systemd/system/haproxy.service.d && "
-            "printf '[Service]\\nRestart=no\\n' > /run/systemd/system/haproxy.service.d/zz-test.conf && "
-            "systemctl daemon-reload && systemctl kill -s KILL haproxy")
-    try:
-        wait_for(lambda: vip_holders(vips[1], lbs) == [other], DEADLINE, f"{vips[1]} on {other}")
-        assert exec_in(holder, "systemctl", "is-active", "keepalived", check=False).stdout.strip() == "active"
-        seen = [serving_lb(vips[1]) for _ in range(30)]
-        assert seen == [other] * 30, seen
-    except AssertionError as err:
-        raise AssertionError(f"{err}\n{diagnostics(lbs, vips)}") from None
-    finally:
-        exec_in(holder, "sh", "-c", "rm -f /run/systemd/system/haproxy.service.d/zz-test.conf && "
-                "systemctl daemon-reload && systemctl start haproxy", check=False)
-    # Once HAProxy is back, the preferred master takes its VIP back after the delay.
-    wait_for(lambda: vip_holders(vips[1], lbs) == [holder], 30, f"{vips[1]} back on {holder}")
 
 
 def test_hung_haproxy_moves_the_vip(lbs, vips):

@@ -1,0 +1,101 @@
+"""What clients saw around a fault, computed from probe samples.
+
+A metric here must not be able to hide an outage. So besides counting every failed
+request, the span that matters is the longest one without a successful response, taken
+over the whole observation window, not only the first run of failures: clients that fail,
+recover for a moment and fail again for seconds lived through the long span, and it is
+reported.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+
+class Sample(NamedTuple):
+    """One request of the probe."""
+
+    start: float      # wall clock, seconds
+    latency: float    # seconds until the answer or the error
+    outcome: str      # ok | refused | timeout | reset | closed | unreachable | http_NNN | ...
+    served_by: str = ""
+    lb: str = ""
+
+    @property
+    def end(self) -> float:
+        return self.start + self.latency
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+def p99(values: Iterable[float]) -> float | None:
+    """Nearest-rank 99th percentile (the value at rank ceil(0.99 n)); None when empty."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return ordered[math.ceil(len(ordered) * 0.99) - 1]
+
+
+def longest_gap(samples: Sequence[Sample], event: float) -> dict[str, Any]:
+    """The longest span after `event` during which no request got a successful answer.
+
+    Spans run between successful completions. The first one starts at the last success
+    before the event (a client's last good answer), so a steady probe at r requests/s
+    shows about 1/r even with nothing wrong. A failure after the last success leaves the
+    span open until the last request the probe sent: `recovered` is then False.
+    """
+    oks = sorted(s.end for s in samples if s.ok)
+    before = [t for t in oks if t <= event]
+    mark = before[-1] if before else event
+    after = [t for t in oks if t > event]
+    longest, frm, to = 0.0, mark, mark
+    for t in after:
+        if t - mark > longest:
+            longest, frm, to = t - mark, mark, t
+        mark = t
+    # Recovered: some request sent after the last failed one was answered.
+    last_failure = max((s.start for s in samples if not s.ok and s.end >= event), default=None)
+    recovered = last_failure is None or any(s.ok and s.start > last_failure for s in samples)
+    if not recovered:
+        tail_end = max(s.end for s in samples)
+        if tail_end - mark > longest:
+            longest, frm, to = tail_end - mark, mark, tail_end
+    return {"longest_gap_s": round(longest, 4), "gap_from_s": round(frm - event, 4),
+            "gap_to_s": round(to - event, 4), "recovered": recovered}
+
+
+def impact(samples: Sequence[Sample], event: float, bin_s: float = 1.0) -> dict[str, Any]:
+    """Client view of everything in flight at or after `event`: every failure counts."""
+    hit = [s for s in samples if s.end >= event]
+    failed = [s for s in hit if not s.ok]
+    bins: list[int] = []
+    for s in failed:
+        index = max(0, int((s.start - event) // bin_s))
+        bins.extend([0] * (index + 1 - len(bins)))
+        bins[index] += 1
+    return {
+        "requests": len(hit),
+        "failed": len(failed),
+        "errors": dict(Counter(s.outcome for s in failed)),
+        "failed_per_second": bins,
+        "first_failure_s": round(failed[0].start - event, 4) if failed else None,
+        "last_failure_s": round(max(s.end for s in failed) - event, 4) if failed else None,
+        **longest_gap(samples, event),
+        "p99_ms": _ms(p99(s.latency for s in hit)),
+        "p99_ok_ms": _ms(p99(s.latency for s in hit if s.ok)),
+        "served_by_lb": dict(Counter(s.lb for s in hit if s.ok)),
+    }
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+def median(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), 4) if present else None

@@ -1,0 +1,62 @@
+"""The client metrics of hafront/clientview.py: none of them may hide an outage."""
+from __future__ import annotations
+
+import pytest
+
+from hafront.clientview import Sample, impact, longest_gap, p99
+
+
+def steady(start: float, end: float, rate: float = 100, outcome: str = "ok", latency: float = 0.002) -> list[Sample]:
+    n = round((end - start) * rate)
+    return [Sample(start + i / rate, latency if outcome == "ok" else 1.0, outcome) for i in range(n)]
+
+
+def test_a_steady_probe_shows_one_interval():
+    gap = longest_gap(steady(0, 10), event=5)
+    assert gap["longest_gap_s"] == pytest.approx(0.01, abs=1e-6)
+    assert gap["recovered"]
+
+
+def test_the_first_failure_window_cannot_hide_a_later_outage():
+    # The issue's case: a short first window, one success, then 5 s of timeouts.
+    samples = steady(0, 5) + steady(5, 5.05, outcome="refused") + [Sample(5.05, 0.002, "ok")] \
+        + steady(5.06, 10, outcome="timeout") + steady(10, 12)
+    gap = longest_gap(samples, event=5)
+    assert gap["longest_gap_s"] == pytest.approx(10.002 - 5.052, abs=1e-3)
+    assert gap["gap_from_s"] == pytest.approx(0.052, abs=1e-3)
+    assert gap["recovered"]
+    seen = impact(samples, 5)
+    assert seen["failed"] == 5 + 494
+    assert seen["failed_per_second"][:5] == [99, 100, 100, 100, 100]
+
+
+def test_no_success_after_the_fault_is_an_open_span():
+    samples = steady(0, 5) + steady(5, 8, outcome="timeout")
+    gap = longest_gap(samples, event=5)
+    assert not gap["recovered"]
+    assert gap["longest_gap_s"] == pytest.approx(8.99 - 4.992, abs=1e-3)
+
+
+def test_a_late_success_of_an_old_request_is_not_a_recovery():
+    # A request sent before the failures succeeds late; everything sent after them fails.
+    samples = steady(0, 5) + [Sample(4.999, 0.9, "ok")] + steady(5, 8, outcome="timeout")
+    assert not longest_gap(samples, event=5)["recovered"]
+
+
+def test_failures_in_flight_at_the_fault_count():
+    samples = [Sample(4.5, 1.0, "timeout"), *steady(5, 6)]
+    seen = impact(samples, event=5)
+    assert seen["failed"] == 1 and seen["failed_per_second"] == [1]
+    assert seen["first_failure_s"] == -0.5
+
+
+def test_nothing_failed():
+    seen = impact(steady(0, 3), event=1)
+    assert seen["failed"] == 0 and seen["first_failure_s"] is None and seen["failed_per_second"] == []
+
+
+@pytest.mark.parametrize(("values", "want"), [
+    ([], None), ([3.0], 3.0), (list(range(1, 101)), 99), (list(range(1, 1001)), 990), ([5, 1, 4], 5),
+])
+def test_p99_is_nearest_rank(values, want):
+    assert p99(values) == want
