@@ -8,7 +8,7 @@ addresses, the VRRP instances and their VIPs. The preferred master of each insta
 computed by the project's own ``vrrp_priorities`` filter.
 
 A probe (hafront/probe.py) sends ``GET /`` to the first VIP at a fixed rate, each request
-on a new TCP connection with a 1 s timeout. It runs from 2 s before each fault to 5 s after
+on a new TCP connection with a 1 s timeout. It runs from 1 s before each fault to 5 s after
 it, on the current holder of that VIP. Faults:
 
   kill              ``podman kill`` of the holder's container (the node vanishes; fault time:
@@ -35,7 +35,8 @@ logs each transition with a wall-clock stamp; containers share the host's clock)
 A soak runs steady probe load while busy loops saturate every CPU, and counts MASTER
 transitions (false failovers). Profile ``stock`` re-deploys the lab with keepalived's and
 the kernel's defaults (drills/stock-keepalived.yml, and the ARP sysctls put back in the load
-balancers' network namespaces); ``ours`` is re-applied at the end.
+balancers' network namespaces); ``unfixed`` keeps our timers but drops the ARP fixes
+(drills/unfixed-keepalived.yml, same sysctls); ``ours`` is re-applied at the end.
 
 Targets (profile ours): per fault, the median longest span <= --target-gap and the worst
 <= --target-worst; every run recovers; no false failover in the soak. The drill exits 1
@@ -65,12 +66,13 @@ from hafront.clientview import Sample, impact, median  # noqa: E402
 from hafront.probe import TIMEOUT, Probe, get  # noqa: E402
 from hafront.report import Targets, provenance, provenance_line  # noqa: E402
 
-PROFILES: dict[str, Path | None] = {"ours": None, "stock": ROOT / "drills/stock-keepalived.yml"}
+PROFILES: dict[str, Path | None] = {"ours": None, "stock": ROOT / "drills/stock-keepalived.yml",
+                                    "unfixed": ROOT / "drills/unfixed-keepalived.yml"}
 # Linux's default, and what podman's network plugin sets on a container's eth0: the stock
-# profile runs with these instead of the lab's (see inventories/lab/group_vars/loadbalancers.yml).
+# and unfixed profiles run with these instead of the lab's (see inventories/lab/group_vars/loadbalancers.yml).
 STOCK_SYSCTLS = {"net.ipv4.conf.all.arp_announce": "0", "net.ipv4.conf.eth0.arp_notify": "1"}
-PRE, POST = 2.0, 5.0   # probe window around a fault, seconds
-SETTLED = 2.0          # probe seconds after a restore has converged
+PRE, POST = 1.0, 5.0   # probe window around a fault, seconds
+SETTLED = 1.0          # probe seconds after a restore has converged
 DEADLINE = 120.0       # restores must converge within this
 DROPIN = "/run/systemd/system/haproxy.service.d/zz-drill.conf"
 
@@ -201,6 +203,7 @@ def apply_profile(lab: Lab, profile: str, log: Path) -> dict[str, Any]:
     if extra := PROFILES[profile]:
         cmd += ["-e", f"@{extra.relative_to(ROOT)}"]
     print(f"[{profile}] applying: {' '.join(cmd[1:])} (log: {log})", flush=True)
+    prepare(lab, profile)  # the role checks the kernel settings it wants and cannot write them in a container
     with log.open("a") as out:
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=out, stderr=subprocess.STDOUT, timeout=900)
     prepare(lab, profile)
@@ -211,7 +214,7 @@ def apply_profile(lab: Lab, profile: str, log: Path) -> dict[str, Any]:
 def prepare(lab: Lab, profile: str) -> None:
     """Kernel settings of the profile in every load balancer (a restarted container gets the lab's again)."""
     for host, container in lab.containers.items():
-        want = STOCK_SYSCTLS if profile == "stock" else {
+        want = STOCK_SYSCTLS if profile != "ours" else {
             k: str(v) for k, v in lab.hostvars.get("lab_sysctls", {}).items() if "arp" in k}
         if want:
             set_sysctls(container, want)
@@ -399,8 +402,9 @@ def soak(lab: Lab, rate: float, seconds: float) -> dict[str, Any]:
 
 def run_profile(lab: Lab, profile: str, args: argparse.Namespace, config: dict[str, Any]) -> dict[str, Any]:
     runs: dict[str, dict[str, list[Any]]] = {"fault": {n: [] for n in args.faults}, "restore": {n: [] for n in args.faults}}
-    for i in range(args.repeat):
-        print(f"[{profile}] run {i + 1}/{args.repeat}", flush=True)
+    repeat = args.repeat if profile == "ours" else args.compare_repeat or args.repeat
+    for i in range(repeat):
+        print(f"[{profile}] run {i + 1}/{repeat}", flush=True)
         for name in args.faults:
             wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
             run_fault(lab, name, profile, args.rate, runs)
@@ -448,7 +452,8 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [f"# Load-balancer failover drill, {report['date']}", "",
              f"`{report['command']}` on `{report['inventory']}`; {provenance_line(report['provenance'])}.",
              f"Probe: GET / on the first VIP, {report['rate']:.0f} req/s, new connection each, "
-             f"{report['timeout_s']} s timeout; {report['repeat']} run(s) per fault.", "",
+             f"{report['timeout_s']} s timeout; {report['repeat']} run(s) per fault "
+             f"({report['compare_repeat'] or report['repeat']} for the other profiles).", "",
              "| fault | profile | longest span without success: median (worst) | failed / requests, each run "
              "| VIP moved after | undone: longest span (worst), failed |",
              "|---|---|---|---|---|---|"]
@@ -538,8 +543,12 @@ def main() -> int:
     parser.add_argument("--inventory", default="inventories/lab")
     parser.add_argument("--faults", default=",".join(FAULTS), help=f"comma-separated (default {','.join(FAULTS)})")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each fault (default 5)")
+    parser.add_argument("--compare-repeat", type=int, default=0,
+                        help="runs of each fault for the profiles other than ours (default: --repeat)")
     parser.add_argument("--rate", type=float, default=200, help="probe requests per second (default 200)")
-    parser.add_argument("--profiles", default="ours", help="comma-separated: ours (the inventory), stock (default ours)")
+    parser.add_argument("--profiles", default="ours",
+                        help="comma-separated: ours (the inventory), stock (keepalived's and the kernel's defaults), "
+                             "unfixed (ours without the ARP fixes) (default ours)")
     parser.add_argument("--soak", type=float, default=60, help="seconds of CPU-saturated soak per profile; 0 skips")
     parser.add_argument("--target-gap", type=float, default=0.1, help="median longest span without success, s")
     parser.add_argument("--target-worst", type=float, default=0.2, help="worst longest span without success, s")
@@ -559,7 +568,7 @@ def main() -> int:
     report: dict[str, Any] = {"command": " ".join(["drills/lb_failover.py", *sys.argv[1:]]),
                               "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                               "provenance": provenance(), "inventory": args.inventory, "rate": args.rate,
-                              "repeat": args.repeat, "soak_s": args.soak, "probe_window_s": [PRE, POST],
+                              "repeat": args.repeat, "compare_repeat": args.compare_repeat, "soak_s": args.soak, "probe_window_s": [PRE, POST],
                               "timeout_s": TIMEOUT, "preferred_masters": lab.preferred, "vips": lab.vips,
                               "target_gap_s": args.target_gap, "target_worst_s": args.target_worst, "profiles": {}}
     applied, targets = "ours", Targets()
@@ -571,6 +580,7 @@ def main() -> int:
             want = {**lab.hostvars, **overrides}
             # Skip the playbook when the lab already runs this profile's keepalived.
             if (config["advert_int"] != float(want.get("keepalived_advert_int", 0.1))
+                    or config["garp_master_delay"] != float(want.get("keepalived_garp_master_delay", 1))
                     or config["crash_recovery"] != bool(want.get("keepalived_crash_recovery", True))):
                 applied = profile
                 config = apply_profile(lab, profile, log)

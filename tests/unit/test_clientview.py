@@ -60,3 +60,17 @@ def test_nothing_failed():
 ])
 def test_p99_is_nearest_rank(values, want):
     assert p99(values) == want
+
+
+def test_targets_fail_the_drill_when_missed():
+    from hafront.report import Targets
+
+    met = Targets()
+    met.at_most("gap", 0.05, 0.1)
+    met.equal("false failovers", 0, 0)
+    assert met.verdict("t") == 0 and met.missed == []
+    missed = Targets()
+    missed.at_most("gap", 4.9, 0.1)
+    missed.at_most("never measured", None, 0.1)
+    assert missed.verdict("t") == 1 and [c["target"] for c in missed.missed] == ["gap", "never measured"]
+    assert "**NO**" in "\n".join(missed.markdown())
