@@ -192,7 +192,8 @@ def live_config(lab: Lab) -> dict[str, Any]:
     sysctls = in_lb(lab, host, "cat /proc/sys/net/ipv4/conf/all/arp_announce /proc/sys/net/ipv4/conf/eth0/arp_notify")
     return {"advert_int": number("advert_int", 1.0), "preempt_delay": number("preempt_delay", 0.0),
             "garp_master_delay": number("vrrp_garp_master_delay", 5.0),
-            "tracking": bool(re.search(r"^\s*(track_file|track_script|vrrp_track_file|vrrp_script)\b", conf, re.M)),
+            # HAProxy tracking (the maintenance hold files are tracked either way).
+            "tracking": bool(re.search(r"^\s*(haproxy_unit|haproxy_answers)\b", conf, re.M)),
             "nopreempt": "nopreempt" in conf,
             "arp_announce": int(sysctls.split()[0]), "arp_notify_eth0": int(sysctls.split()[1]),
             "crash_recovery": bool(in_lb(lab, host, "systemctl show -p ExecStopPost --value keepalived").strip())}
@@ -476,7 +477,7 @@ def markdown(report: dict[str, Any]) -> str:
               "fault to the end of the window, during which no request got a 200; every failed request",
               "counts (in flight at or sent after the fault; 5 s window). Undone: from the end of that",
               "window, the fault reversed (container started, service started, node thawed) until every",
-              "VIP is back on its preferred master, plus 2 s.", "",
+              f"VIP is back on its preferred master, plus {SETTLED:.0f} s.", "",
               "Configuration per profile: " + "; ".join(f"{p}: {json.dumps(res['config'])}"
                                                          for p, res in report["profiles"].items()),
               "", "## Targets", "", *report["targets"]]
