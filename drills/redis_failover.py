@@ -80,8 +80,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-ROOT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hafront.clientview import Sample, longest_gap, p99  # noqa: E402
 from hafront.report import provenance, provenance_line  # noqa: E402
 
