@@ -169,8 +169,7 @@ def transitions(lab: Lab, since: float, until: float = float("inf")) -> list[dic
 def lab_ready(lab: Lab) -> bool:
     """Both load balancers run both services and serve; every VIP is on its preferred master."""
     for host in lab.containers:
-        if podman("container", "inspect", "-f", "{{.State.Status}}", lab.containers[host],
-                  check=False).stdout.strip() != "running":
+        if container_state(lab, host) != "running":
             return False
         if in_lb(lab, host, "systemctl is-active haproxy keepalived", check=False).split() != ["active"] * 2:
             return False
