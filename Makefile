@@ -12,7 +12,7 @@ export HAFRONT_LAB_SECRETS ?= $(HOME)/.local/share/hafront/lab
 INVENTORY ?= inventories/lab
 STAMP     := $(VENV)/.installed-$(shell cat requirements.txt | sha256sum | cut -c1-12)
 
-.PHONY: help deploy test down status drill drill-redis drill-zero-downtime bench host venv unit lint render molecule clean
+.PHONY: help deploy test check down status drill drill-redis drill-zero-downtime bench host venv unit lint render molecule clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,6 +21,11 @@ deploy: host venv ## Build the lab containers and deploy the whole stack onto th
 	ansible-playbook -i $(INVENTORY) playbooks/lab_up.yml
 	ansible-playbook -i $(INVENTORY) playbooks/site.yml
 	ansible-playbook -i $(INVENTORY) playbooks/status.yml
+
+# Reads the inventory and gathers facts only; put it in your CI before a deploy, e.g.
+# make check INVENTORY=inventories/production.
+check: venv ## Check the whole inventory (types, syntax, cross-host rules) without changing any host
+	ansible-playbook -i $(INVENTORY) playbooks/check.yml
 
 status: venv ## Show the platform: what each load balancer serves, VIPs, Redis roles
 	ansible-playbook -i $(INVENTORY) playbooks/status.yml
