@@ -75,6 +75,16 @@ KINDS: dict[str, Kind] = {
     "redis_acl": Kind(r"([^\s\x00-\x1f\x7f]+)( [^\s\x00-\x1f\x7f]+)*",
                       "ACL rules on one line, separated by single spaces, such as '~app:* +@read +@write -@dangerous'"),
     "redis_directive": Kind(r"[a-z][a-z0-9-]*", "a Redis directive name (lower-case letters, digits and '-')"),
+    "haproxy_word": Kind(r"[^\s\"'#\\\x00-\x1f\x7f]+", "one word without spaces, quotes, '#' or backslash (HAProxy would read them as syntax)"),
+    "haproxy_path": Kind(r"/[A-Za-z0-9._~!$&()*+,;=:@%/-]*", "a URI path starting with '/' (no space, quote, '#' or backslash)"),
+    "optional_header": Kind(r"([!$%&*+.^_`|~0-9A-Za-z-]+)?", "empty, or an HTTP header name (letters, digits and - _ . ! $ % & * + ^ ` | ~; no '#' or quote)"),
+    "keywords": Kind(r"([a-z0-9-]+( [a-z0-9-]+)*)?", "empty, or lower-case keywords separated by single spaces"),
+    "int": Kind(r"-?[0-9]+", "a whole number, such as -20 or 5"),
+    "keepalived_lines": Kind(r"[^\x00-\x1f\x7f{}]*", "one line of a keepalived setting (no newline, control character, '{' or '}')", is_list=True),
+    "shell_url": Kind(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?",
+                      "an http:// or https:// URL of letters, digits and . _ ~ % / - (no query, space, quote or shell character), such as http://127.0.0.1:8405/healthz"),
+    "redis_password": Kind(r"[A-Za-z0-9._~+-]+", "letters, digits and . _ ~ + - only (start.env is read by sh)"),
+    "redis_save": Kind(r"\[[0-9]+, [0-9]+\]", "a [seconds, changes] pair of whole numbers, such as [3600, 1]", is_list=True),
     "any": Kind(r"(?s).*", "anything (only hashed or quoted by the template)"),
 }
 
@@ -129,6 +139,14 @@ def walk(value: Any, steps: list[str], where: str = "") -> Iterator[tuple[str, A
         yield from walk(value[step], rest, f"{where}.{step}" if where else step)
 
 
+def _type_name(value: Any) -> str:
+    """The YAML-level type: Ansible's tagged str, dict and list subclasses by their base name."""
+    for base in (bool, str, int, float, Mapping, list):
+        if isinstance(value, base):
+            return {"Mapping": "mapping"}.get(base.__name__, base.__name__)
+    return type(value).__name__
+
+
 def _describe(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -140,7 +158,7 @@ def problems(path: str, value: Any, kind_name: str, secret: bool = False) -> lis
     items = [(path, value)]
     if kind.is_list:
         if not isinstance(value, (list, tuple)):
-            return [f"{path} must be a list, each item {kind.allows} (got a {type(value).__name__})"]
+            return [f"{path} must be a list, each item {kind.allows} (got a {_type_name(value)})"]
         items = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
     found = []
     for where, item in items:
@@ -171,7 +189,7 @@ def errors(values: Mapping[str, Any], syntax: Mapping[str, str]) -> list[str]:
         if kind_name not in KINDS:
             raise ValueError(f"unknown kind {kind_name!r} for {path} (known: {', '.join(sorted(KINDS))})")
         steps = split_path(path)
-        if steps[0] not in values:
+        if values.get(steps[0]) is None:
             continue
         for where, value in walk(values[steps[0]], steps[1:], steps[0]):
             found.extend(problems(where, value, kind_name, secret=bool(_SECRET.search(path))))

@@ -1,15 +1,20 @@
-"""A config the real binary rejects never replaces a running one.
+"""A config the real binary rejects never replaces a running one, and a failed run
+leaves no stale config behind.
 
 A raw option passes the inventory checks (they cannot know every HAProxy or keepalived
 keyword) but fails `haproxy -c` / `keepalived -t`: site.yml fails, and on every load
 balancer the config file, the daemon's processes and the traffic through the VIPs are
-exactly as before."""
+exactly as before.
+
+The keepalived case goes on as a user would: the same run also changed
+haproxy_node_header, so the first load balancer wrote a new haproxy.cfg before keepalived
+-t failed, and its reload never ran. Fixing the keepalived option and running again must
+leave every HAProxy serving the new header (the run says why it reloads), and a last run
+puts the header back."""
 
 from __future__ import annotations
 
 import json
-
-import pytest
 
 from helpers import run
 from http_probe import get
@@ -32,18 +37,15 @@ def daemon_state(host: str, unit: str, path: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("unit", sorted(BAD))
-def test_a_config_that_fails_validation_never_goes_live(unit):
-    extra, path, complaint = BAD[unit]
+def failing_run(unit: str, extra: dict) -> None:
+    """site.yml with a setting the daemon's checker rejects: it fails, and nothing of `unit` changes."""
+    _, path, complaint = BAD[unit]
     lbs = hostvars()["_groups"]["loadbalancers"]
     vips = hostvars()[lbs[0]]["lab_vips"]
     before = {lb: daemon_state(lb, unit, path) for lb in lbs}
     assert all(s["children"] for s in before.values()), before
 
-    proc = run(["ansible-playbook", "-i", str(INVENTORY), "playbooks/site.yml", "--limit", "loadbalancers",
-                "-e", json.dumps(extra)], timeout=900)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode != 0, out[-3000:]
+    out = site(extra, succeed=False)
     assert "rejected the new configuration" in out or "failed to validate" in out, out[-3000:]
     assert complaint in out, "the error must say what the checker rejected: " + out[-3000:]
     assert "PLAY [Check the inventory]" in out
@@ -53,3 +55,41 @@ def test_a_config_that_fails_validation_never_goes_live(unit):
     for vip in vips:
         for _ in range(4):
             assert get(vip, 80)[0] == 200
+
+
+def site(extra: dict, succeed: bool) -> str:
+    proc = run(["ansible-playbook", "-i", str(INVENTORY), "playbooks/site.yml", "--limit", "loadbalancers",
+                "-e", json.dumps(extra)], timeout=900)
+    out = proc.stdout + proc.stderr
+    assert (proc.returncode == 0) == succeed, out[-3000:]
+    return out
+
+
+def node_headers(header: str) -> dict[str, str | None]:
+    """load balancer -> the value of `header` in its own answer (None: the header is not there)."""
+    found = {}
+    for lb in hostvars()["_groups"]["loadbalancers"]:
+        status, headers, _ = get(hostvars()[lb]["lab_address"], 80)
+        assert status == 200
+        found[lb] = {k.lower(): v for k, v in headers.items()}.get(header.lower())
+    return found
+
+
+def test_a_haproxy_config_that_fails_validation_never_goes_live():
+    failing_run("haproxy", BAD["haproxy"][0])
+
+
+def test_a_failed_run_leaves_no_stale_config():
+    lbs = hostvars()["_groups"]["loadbalancers"]
+    header = hostvars()[lbs[0]]["haproxy_node_header"]
+    assert node_headers(header) == {lb: lb for lb in lbs}
+
+    failing_run("keepalived", BAD["keepalived"][0] | {"haproxy_node_header": "X-Stale-Check"})
+    assert node_headers(header) == {lb: lb for lb in lbs}, "a config went live in the failed run"
+
+    out = site({"haproxy_node_header": "X-Stale-Check"}, succeed=True)
+    assert "stopped before reloading" in " ".join(out.split()), "the run must say that it reloads a config an earlier run left behind"
+    assert node_headers("X-Stale-Check") == {lb: lb for lb in lbs}, "a load balancer still runs the old config"
+
+    site({}, succeed=True)
+    assert node_headers(header) == {lb: lb for lb in lbs}
