@@ -17,7 +17,7 @@ description:
 positional: _input, values, host
 options:
   _input:
-    description: The syntax map, path to kind (for example C(haproxy_services[].name: name)).
+    description: "The syntax map, path to kind (for example C(haproxy_services[].name) to C(name))."
     type: dict
     required: true
   values:

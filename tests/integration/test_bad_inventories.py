@@ -58,7 +58,7 @@ def snapshot() -> dict[str, str]:
 def playbook(name: str, path: Path | None, cache: Path):
     source = [] if path is None else (["-i", str(path)] if path.name.endswith(".inventory.yml") else ["-e", f"@{path}"])
     env = {"ANSIBLE_CACHE_PLUGIN": "ansible.builtin.jsonfile", "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(cache),
-           "ANSIBLE_GATHERING": "smart", "ANSIBLE_CALLBACKS_ENABLED": ""}
+           "ANSIBLE_GATHERING": "smart"}
     proc = run(["ansible-playbook", "-i", str(INVENTORY), *source, f"playbooks/{name}"], timeout=600, env=env)
     return proc, proc.stdout + proc.stderr
 

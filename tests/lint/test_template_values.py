@@ -36,6 +36,9 @@ SAFE_FILTERS = {"int", "bool", "length", "count", "hash", "password_hash", "floa
 # Derived values set by tasks (not in vars/main.yml): what they are made of.
 DERIVED = {
     "__haproxy_server_weights": "integers, from the haproxy_weights filter over checked haproxy_weight/haproxy_capacity",
+    "__haproxy_server_addresses": "IPs or host names of backend hosts: haproxy preflight checks each (an IP, or a"
+                                  " name of letters, digits, '.' and '-' that the load balancer resolves)",
+    "__haproxy_config": "the registered result of the haproxy.cfg template task: its checksum is a hex digest",
     "__keepalived_priorities": "integers 1-254, from the vrrp_priorities filter",
     "__keepalived_peers": "inventory host names of the load-balancer group",
     "__keepalived_self_address": "an IP address, checked by keepalived preflight (ansible.utils.ipaddr)",
@@ -149,8 +152,8 @@ def uncovered(role: str) -> dict[str, list[str]]:
 
     def covered(path: str, seen: frozenset[str]) -> bool:
         root = syntax.split_path(path)[0]
-        if root in SAFE_NAMES or root in DERIVED:
-            return True
+        if root in SAFE_NAMES or root in DERIVED or path.endswith(".checksum"):
+            return True  # .checksum: a hex digest Ansible computed of a file (a record of what a daemon runs)
         if path in rules or (path.endswith("[]") and path[:-2] in list_kinds):
             return True
         if root.startswith("__") and root in own:  # derived in vars/main.yml: follow its definition
