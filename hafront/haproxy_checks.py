@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: MIT
+"""Checks of the haproxy role's inputs that need more than one value at a time.
+
+`listener_clashes()` finds two listeners of one load balancer on one address and port (a
+wildcard, '*', 0.0.0.0 or ::, overlaps every address on its port). `group_differences()`
+finds settings that differ between the load balancers behind one VIP: they would serve
+the same clients differently depending on which of them holds the VIP. Both are pure
+functions over plain data, called from roles/haproxy/tasks/preflight.yml through filters."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+WILDCARDS = ("*", "0.0.0.0", "::")
+
+
+def is_wildcard(address: Any) -> bool:
+    """'*', 0.0.0.0 and :: (in any spelling) listen on every address."""
+    text = str(address).strip("[]")
+    if text == "*":
+        return True
+    try:
+        return ipaddress.ip_address(text).is_unspecified
+    except ValueError:
+        return False
+
+
+def _canonical(address: Any) -> str:
+    text = str(address).strip("[]")
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
+
+
+def _family(address: Any) -> int | None:
+    text = str(address).strip("[]")
+    if text == "*":
+        return None  # HAProxy's '*' is every IPv4 address
+    try:
+        return ipaddress.ip_address(text).version
+    except ValueError:
+        return None
+
+
+def _overlap(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if not (is_wildcard(a) or is_wildcard(b)):
+        return False
+    # '*' and 0.0.0.0 cover IPv4, :: covers IPv6 (and IPv4 too unless v6only): treat a
+    # wildcard as overlapping every address, the safe reading for either kernel setting.
+    return True
+
+
+def listener_clashes(binds: Iterable[Sequence[Any]]) -> list[str]:
+    """'address:port' of every listener that shares its port with an earlier one on the same
+    address, or with a wildcard on that port; each once, in order."""
+    seen: list[tuple[str, str]] = []
+    clashes: list[str] = []
+    for address, port in binds:
+        address, port = _canonical(address), str(port)
+        if any(port == p and _overlap(address, a) for a, p in seen):
+            shown = f"[{address}]:{port}" if _family(address) == 6 else f"{address}:{port}"
+            if shown not in clashes:
+                clashes.append(shown)
+        seen.append((address, port))
+    return clashes
+
+
+def _strip_own(service: Any, own: set[str]) -> Any:
+    """A service with the node's own addresses left out of bind_address: each load balancer
+    may also listen on its own address; only the shared ones (VIPs, '*') must agree."""
+    if not isinstance(service, Mapping) or "bind_address" not in service:
+        return service
+    binds = service["bind_address"]
+    binds = [binds] if isinstance(binds, str) else list(binds or [])
+    shared = sorted(_canonical(a) for a in binds if _canonical(a) not in own)
+    return {**service, "bind_address": shared}
+
+
+def _shown(value: Any, secret: bool) -> str:
+    if secret:
+        return "(not shown: a secret)"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_secret(name: str) -> bool:
+    return any(word in name for word in ("password", "secret", "certificate", "token"))
+
+
+def _service_keys(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> list[str]:
+    """Keys of two versions of one service that differ; check.* keys one by one."""
+    keys = []
+    for key in sorted(set(mine) | set(theirs)):
+        a, b = mine.get(key), theirs.get(key)
+        if key == "check" and isinstance(a, Mapping) and isinstance(b, Mapping):
+            keys.extend(f"check.{k}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k))
+        elif a != b:
+            keys.append(key)
+    return keys
+
+
+def group_differences(settings: Mapping[str, Mapping[str, Any]],
+                      own_addresses: Mapping[str, Iterable[Any]] | None = None,
+                      services: str = "haproxy_services") -> list[str]:
+    """One message per setting whose value is not the same on every host.
+
+    `settings` maps host -> {variable: value}; the first host is the reference. The
+    `services` variable (a list of services with unique names) is compared service by
+    service, key by key, after leaving each host's own addresses (`own_addresses`) out of
+    bind_address. Values of secrets are never shown, and services' values never (a check
+    may hold a password): only the names of the keys that differ."""
+    hosts = list(settings)
+    if len(hosts) < 2:
+        return []
+    own = {h: {_canonical(a) for a in (own_addresses or {}).get(h, []) if a} for h in hosts}
+    first = hosts[0]
+    found: list[str] = []
+    for name in settings[first]:
+        if name == services:
+            found.extend(_service_differences(settings, own, name))
+            continue
+        odd = [h for h in hosts[1:] if settings[h].get(name) != settings[first].get(name)]
+        if odd:
+            values = ", ".join(f"{h}: {_shown(settings[h].get(name), _is_secret(name))}" for h in [first, *odd])
+            found.append(f"{name} differs between load balancers ({values})")
+    return found
+
+
+def _by_name(value: Any) -> dict[str, Any]:
+    if not isinstance(value, (list, tuple)):
+        return {}
+    return {str(s.get("name")): s for s in value if isinstance(s, Mapping)}
+
+
+def _service_differences(settings: Mapping[str, Mapping[str, Any]], own: Mapping[str, set[str]],
+                         name: str) -> list[str]:
+    hosts = list(settings)
+    first = hosts[0]
+    reference = _by_name(settings[first].get(name))
+    found = []
+    for host in hosts[1:]:
+        theirs = _by_name(settings[host].get(name))
+        missing = [s for s in reference if s not in theirs]
+        extra = [s for s in theirs if s not in reference]
+        if missing or extra:
+            found.append(f"{name} lists other services on {host} than on {first} "
+                         f"(only on {first}: {missing or 'none'}; only on {host}: {extra or 'none'})")
+        for service in reference:
+            if service not in theirs:
+                continue
+            keys = _service_keys(_strip_own(reference[service], own[first]), _strip_own(theirs[service], own[host]))
+            if keys:
+                found.append(f"service '{service}' in {name} differs between {first} and {host} in: {', '.join(keys)}")
+    return found
