@@ -70,11 +70,16 @@ def listener_clashes(binds: Iterable[Sequence[Any]]) -> list[str]:
     return clashes
 
 
-def _strip_own(service: Any, own: set[str]) -> Any:
+def _strip_own(service: Any, own: set[str] | None) -> Any:
     """A service with the node's own addresses left out of bind_address: each load balancer
-    may also listen on its own address; only the shared ones (VIPs, '*') must agree."""
+    may also listen on its own address; only the shared ones (VIPs, '*') must agree. With
+    the node's addresses unknown (no facts), bind_address is left out of the comparison:
+    the per-node check across roles (every VIP bound, every bound address a VIP or the
+    node's) still covers it."""
     if not isinstance(service, Mapping) or "bind_address" not in service:
         return service
+    if own is None:
+        return {k: v for k, v in service.items() if k != "bind_address"}
     binds = service["bind_address"]
     binds = [binds] if isinstance(binds, str) else list(binds or [])
     shared = sorted(_canonical(a) for a in binds if _canonical(a) not in own)
@@ -117,7 +122,9 @@ def group_differences(settings: Mapping[str, Mapping[str, Any]],
     hosts = list(settings)
     if len(hosts) < 2:
         return []
-    own = {h: {_canonical(a) for a in (own_addresses or {}).get(h, []) if a} for h in hosts}
+    given = own_addresses or {}
+    own = {h: None if h in given and given[h] is None else {_canonical(a) for a in given.get(h) or [] if a}
+           for h in hosts}
     first = hosts[0]
     found: list[str] = []
     for name in settings[first]:
@@ -137,7 +144,7 @@ def _by_name(value: Any) -> dict[str, Any]:
     return {str(s.get("name")): s for s in value if isinstance(s, Mapping)}
 
 
-def _service_differences(settings: Mapping[str, Mapping[str, Any]], own: Mapping[str, set[str]],
+def _service_differences(settings: Mapping[str, Mapping[str, Any]], own: Mapping[str, set[str] | None],
                          name: str) -> list[str]:
     hosts = list(settings)
     first = hosts[0]

@@ -89,3 +89,13 @@ def test_group_differences_hides_secrets_and_needs_two_hosts():
 def test_group_differences_refuses_other_input(bad, own):
     with pytest.raises(AnsibleFilterError, match="haproxy_group_differences"):
         haproxy_group_differences(bad, own)
+
+
+def test_group_differences_leave_bind_address_out_where_a_nodes_addresses_are_unknown():
+    """No facts (tests/render): each node's own address cannot be told from a VIP."""
+    lb1 = {"haproxy_services": [_with(bind_address=["10.0.0.100", "10.0.0.11"])]}
+    lb2 = {"haproxy_services": [_with(bind_address=["10.0.0.100", "10.0.0.12"])]}
+    assert group_differences({"lb1": lb1, "lb2": lb2}, {"lb1": None, "lb2": None}) == []
+    lb2 = {"haproxy_services": [_with(bind_address=["10.0.0.100"], port=81)]}
+    assert group_differences({"lb1": lb1, "lb2": lb2}, {"lb1": None, "lb2": None}) == [
+        "service 'web' in haproxy_services differs between lb1 and lb2 in: port"]
