@@ -93,7 +93,7 @@ def written_paths(source: str) -> set[str]:
                     if not isinstance(child, nodes.TemplateData):
                         found.update(_paths(child, aliases))
             elif isinstance(node, nodes.For):
-                items = {p for p in _paths(node.iter, aliases)}
+                items = _paths(node.iter, aliases)
                 inner = dict(aliases)
                 if isinstance(node.target, nodes.Name):
                     inner[node.target.name] = {_join(p, "[]") for p in items}
