@@ -10,7 +10,9 @@ module: hafront_state
 short_description: Record what a successful run left on a node, and tell whether it still holds
 description:
   - V(record) writes C(<dir>/<name>.state) - the digest of the run's inputs (O(inputs)) and the sha256
-    of every file under O(paths) - after a run has finished on the node.
+    of every file under O(paths) - after a run has finished on the node. It is bookkeeping, like a
+    fact cache - never reported as a change, so a run that changed nothing still reports changed=0;
+    RV(written) tells whether the record was rewritten.
   - V(query) tells whether a new run could change anything - RV(current) is true only when a record
     exists, its inputs equal O(inputs), every recorded file is as recorded (none added, changed or
     removed) and every unit in O(services) is active. RV(reason) says what differs. Query changes
@@ -73,6 +75,10 @@ reason:
   description: For V(query), why the node needs a run (empty when RV(current)).
   type: str
   returned: when state is query
+written:
+  description: For V(record), whether the record was (or in check mode would be) rewritten.
+  type: bool
+  returned: when state is record
 """
 
 import hashlib
@@ -140,7 +146,7 @@ def write(p: dict, record: Path, check_mode: bool) -> dict:
             handle.write(text)
         os.chmod(tmp, 0o600)
         os.replace(tmp, record)
-    return {"changed": changed}
+    return {"written": changed}
 
 
 def main() -> None:
@@ -162,7 +168,7 @@ def main() -> None:
         result = query(p, record) if p["state"] == "query" else write(p, record, module.check_mode)
     except OSError as exc:
         module.fail_json(msg=f"hafront_state {p['state']} {p['name']}: {exc}")
-    module.exit_json(changed=result.pop("changed", False), **result)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

@@ -84,9 +84,9 @@ def test_query_and_record(tmp_path, monkeypatch):
     params = {"inputs": {"code": "c0"}, "paths": [str(conf)], "exclude": [str(conf / "own-state")], "services": []}
 
     assert state.query(params, record) == {"current": False, "reason": "no record of a successful run here"}
-    assert state.write(params, record, check_mode=True) == {"changed": True} and not record.exists()
-    assert state.write(params, record, check_mode=False) == {"changed": True}
-    assert state.write(params, record, check_mode=False) == {"changed": False}
+    assert state.write(params, record, check_mode=True) == {"written": True} and not record.exists()
+    assert state.write(params, record, check_mode=False) == {"written": True}
+    assert state.write(params, record, check_mode=False) == {"written": False}
     assert oct(os.stat(record).st_mode & 0o777) == "0o600"
     assert json.loads(record.read_text())["files"] == {str(conf / "haproxy.cfg"): state.file_sums([str(conf)], [])[str(conf / "haproxy.cfg")]}
     assert state.query(params, record) == {"current": True, "reason": ""}
