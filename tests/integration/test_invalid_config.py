@@ -10,11 +10,15 @@ The keepalived case goes on as a user would: the same run also changed
 haproxy_node_header, so the first load balancer wrote a new haproxy.cfg before keepalived
 -t failed, and its reload never ran. Fixing the keepalived option and running again must
 leave every HAProxy serving the new header (the run says why it reloads), and a last run
-puts the header back."""
+puts the header back.
+
+Then what a re-run does when nothing changed (no node is rolled out) and when a file the role
+writes was edited by hand on one node (that node alone is rolled out, and the edit undone)."""
 
 from __future__ import annotations
 
 import json
+import re
 
 from helpers import run
 from http_probe import get
@@ -93,3 +97,22 @@ def test_a_failed_run_leaves_no_stale_config():
 
     site({}, succeed=True)
     assert node_headers(header) == {lb: lb for lb in lbs}
+
+
+def rolled_out(out: str) -> dict[str, str]:
+    """node -> why site.yml rolled it out (the 'Find the nodes this run would change' play)."""
+    return dict(re.findall(r"([\w.-]+): rollout, ([^'\"]*)", " ".join(out.split())))
+
+
+def test_a_rerun_rolls_out_only_what_changed():
+    lbs = hostvars()["_groups"]["loadbalancers"]
+    out = site({}, succeed=True)
+    assert rolled_out(out) == {}, "a re-run with nothing to change rolled out a node"
+    assert "TASK [haproxy : Write the HAProxy configuration]" not in out and "changed=1" not in out
+
+    edited, path = lbs[-1], "/etc/keepalived/keepalived.conf"
+    exec_in(edited, "sh", "-c", f"echo '# edited by hand' >> {path}")
+    out = site({}, succeed=True)
+    assert list(rolled_out(out)) == [edited], out[-3000:]
+    assert f"{path} changed" in rolled_out(out)[edited]
+    assert "edited by hand" not in exec_in(edited, "cat", path).stdout

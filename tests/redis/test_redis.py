@@ -8,6 +8,7 @@ Bounds are generous for a busy CI machine; `make bench` measures the real number
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -224,6 +225,17 @@ def test_the_rerun_kept_the_master_sentinel_chose(drill_run, rerun, nodes):
     assert rerun["master_before_rerun"] == rerun["master_after_rerun"] == drill_run["new_master"]
     assert len(rerun["master_answers_during_rerun"]) == 1, f"Sentinels named {rerun['master_answers_during_rerun']}"
     assert master_of(nodes) == drill_run["new_master"]
+
+
+def test_the_rerun_rolled_out_only_the_nodes_whose_inputs_changed(rerun):
+    """Sentinel's new master changes the Redis nodes' inputs (they follow it), nothing of the load
+    balancers': site.yml rolls out the Redis nodes, saying why, and leaves the load balancers alone."""
+    log = " ".join(Path(ROOT, rerun["log"]).read_text().split())
+    rolled = dict(re.findall(r"([\w.-]+): rollout, ([^'\"]*)", log))
+    groups = hostvars()["_groups"]
+    assert set(rolled) == set(groups["redis"]), rolled
+    assert all("its inputs changed" in why for why in rolled.values()), rolled
+    assert "TASK [keepalived : Write the keepalived configuration]" not in log
 
 
 def secret_values() -> dict[str, list[str]]:
