@@ -42,6 +42,11 @@ options:
     description: Run-time inputs the role decides on (for example the current Redis master).
     type: raw
     default: null
+  only_groups:
+    description: The groups the role reads; only they and their hosts count (default - every group).
+    type: list
+    elements: str
+    default: null
 author:
   - hafront contributors
 """
@@ -88,9 +93,9 @@ def _undefined(value):
 SHARED_CODE = [Path(_ROOT) / name for name in ("filter_plugins", "library", "hafront")]
 
 
-def hafront_inputs_digest(hostvars, groups, prefixes, code, extra=None):
+def hafront_inputs_digest(hostvars, groups, prefixes, code, extra=None, only_groups=None):
     code_digest = digest.tree_digest([*code, *SHARED_CODE])
-    return digest.inputs_digest(hostvars, groups, prefixes, code_digest, _value, extra)
+    return digest.inputs_digest(hostvars, groups, prefixes, code_digest, _value, extra, only_groups)
 
 
 class FilterModule:

@@ -8,9 +8,9 @@ only nodes where something differs are rolled out, one at a time.
 The inputs of a role are over-counted on purpose (a digest that changes for nothing costs one
 needless rollout; one that misses an input would skip a needed change):
 - the code: every file of the role and of the shared code (filters, modules, this package);
-- the inventory: every variable of every host whose name starts with one of the role's
-  prefixes (its own role's, and those it reads from other hosts), their addresses and the
-  inventory's groups (not the rollout groups a run makes for itself);
+- the inventory: the groups the role reads (its own, its peers', its backends'; not the
+  rollout groups a run makes for itself), and for every host in them each variable whose
+  name starts with one of the role's prefixes, and the host's addresses;
 - the facts the roles read from each host (its default IPv4 route and interfaces).
 Run-time results are left out: names starting with `__` (a role's internals), and the
 result facts roles publish (`<role>_preflight`, `<role>_state`).
@@ -76,22 +76,22 @@ def host_inputs(host_vars: Mapping[str, Any], prefixes: Iterable[str],
 def inputs_digest(hostvars: Mapping[str, Mapping[str, Any]], groups: Mapping[str, list[str]],
                   prefixes: Iterable[str], code: str,
                   value: Callable[[Mapping[str, Any], str], Any] | None = None,
-                  extra: Any = None) -> dict[str, str]:
+                  extra: Any = None, only_groups: Iterable[str] | None = None) -> dict[str, str]:
     """A role's inputs across the inventory (see the module docstring), as one sha256 per part:
     `code`, `groups`, `extra` and `host <name>` for each host, so a changed record can say what
     changed without holding any value (values include secrets).
 
     `value(host_vars, name)` reads one variable (Ansible's hostvars template lazily, and a
     variable can fail to template outside its role; the caller decides what that yields).
-    `extra` carries run-time inputs a role decides on."""
+    `extra` carries run-time inputs a role decides on. `only_groups` names the groups the role
+    reads (its own, its peers', its backends'): only they and their hosts count; None: all."""
+    only_groups = None if only_groups is None else set(only_groups)
     value = value or (lambda host_vars, name: host_vars[name])
     prefixes = tuple(prefixes)
-    parts: dict[str, Any] = {
-        "groups": {name: sorted(members) for name, members in sorted(groups.items())
-                   if not RUNTIME_GROUP.search(name)},
-        "extra": extra,
-    }
-    for host in sorted(groups.get("all", [])):
+    kept = {name: sorted(members) for name, members in sorted(groups.items())
+            if not RUNTIME_GROUP.search(name) and (only_groups is None or name in only_groups)}
+    parts: dict[str, Any] = {"groups": kept, "extra": extra}
+    for host in sorted({host for members in kept.values() for host in members}):
         if host in hostvars:
             parts[f"host {host}"] = host_inputs(hostvars[host], prefixes, value)
     sums = {name: _sha(part) for name, part in parts.items()}

@@ -60,6 +60,14 @@ def test_internals_results_volatile_facts_and_other_roles_are_left_out():
     assert parts(groups={**GROUPS, "keepalived_rollout_holders": ["lb1"]}) == base
 
 
+def test_only_the_groups_a_role_reads_count():
+    only = digest.inputs_digest(hostvars(), GROUPS, ["haproxy_"], "c0", only_groups=["loadbalancers"])
+    assert set(only) == {"code", "extra", "groups", "host lb1"}
+    other_group = {**GROUPS, "web": ["web1", "web2"]}
+    assert digest.inputs_digest(hostvars(), other_group, ["haproxy_"], "c0", only_groups=["loadbalancers"]) == only
+    assert parts(groups=other_group) != parts()
+
+
 def test_tree_digest_follows_names_and_content(tmp_path):
     role = tmp_path / "role"
     (role / "tasks").mkdir(parents=True)
