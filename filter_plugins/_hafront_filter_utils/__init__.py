@@ -95,3 +95,22 @@ class FilterChecks:
             raise self.error(f"host {name!r}: hostvars entry", f"must be a mapping of variables, got {host_vars!r}",
                              f"pass the hostvars magic variable, e.g. {self.usage}")
         return host_vars
+
+
+def role_values(filter_name: str, values: Any) -> Mapping[str, Any]:
+    """Return values if it maps a role's variable names to their values on one host."""
+    if not isinstance(defined(values), Mapping) or not all(isinstance(name, str) for name in values):
+        raise AnsibleFilterError(f"{filter_name}: input must map the role's variable names to their values, got "
+                                 f"{values!r}; pass dict(names | zip(query('ansible.builtin.vars', *names)))")
+    return values
+
+
+def weigh(hosts: Any, hostvars: Any, **options: Any) -> Any:
+    """The haproxy_weights filter, raising ValueError (its message) on a bad weight setting, so
+    that the Ansible-free core in the hafront package can report it as one of its messages."""
+    from haproxy_weights import haproxy_weights  # pylint: disable=import-outside-toplevel
+
+    try:
+        return haproxy_weights(hosts, hostvars, **options)
+    except AnsibleFilterError as err:
+        raise ValueError(err.message) from err

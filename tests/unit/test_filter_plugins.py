@@ -57,6 +57,17 @@ def test_ansible_loads_filter_plugins_without_warnings():
         "haproxy_group_differences": "{'lb1': {'haproxy_maxconn': 1}, 'lb2': {'haproxy_maxconn': 2}} | haproxy_group_differences",
         "hafront_syntax_errors": "{'x_header': 'header'} | hafront_syntax_errors({'x_header': 'X Bad'}, 'lb1')",
         "hafront_load_balancer_errors": "['lb1'] | hafront_load_balancer_errors({'lb1': {}})",
+        "haproxy_preflight_errors": "{'haproxy_services': []} | haproxy_preflight_errors('lb1', {}, {}, {}, {})",
+        "haproxy_server_addresses": "[{'name': 'web', 'backend_group': 'web'}] | haproxy_server_addresses({'web': ['web1']}, "
+                                    "{'web1': {'haproxy_backend_address': '10.0.0.21'}})",
+        "haproxy_server_names": "[{'name': 'web', 'backend_group': 'web'}] | haproxy_server_names({'web': ['web1', 'web2']}, "
+                                "{'web1': {'haproxy_backend_address': '10.0.0.21'}, 'web2': {'ansible_host': 'web2.lab'}})",
+        "haproxy_server_weights": "[{'name': 'web', 'backend_group': 'web'}] | haproxy_server_weights({'web': ['web1', 'web2']}, "
+                                  "{'web1': {'haproxy_capacity': 2}, 'web2': {}}, max_weight=100)",
+        "haproxy_listeners": "{'haproxy_services': [{'name': 'web', 'bind_address': '10.0.0.100', 'port': 80}]} | haproxy_listeners",
+        "keepalived_preflight_errors": "{'keepalived_instances': []} | keepalived_preflight_errors('lb1', {}, {}, {}, {})",
+        "redis_preflight_errors": "{'redis_group': 'redis'} | redis_preflight_errors('redis1', {'redis': []}, {}, {}, {})",
+        "demo_backend_preflight_errors": "{'demo_backend_port': 'x'} | demo_backend_preflight_errors('web1', {'demo_backend_port': 'pint'})",
     }
     assert set(calls) == set(PLUGINS)
     msg = "{{ {" + ", ".join(f"'{name}': {call}" for name, call in calls.items()) + "} | to_json }}"
@@ -72,3 +83,11 @@ def test_ansible_loads_filter_plugins_without_warnings():
     assert '"haproxy_group_differences": ["haproxy_maxconn differs between load balancers (lb1: 1, lb2: 2)"]' in output, proc.stdout
     assert '"hafront_syntax_errors": ["On lb1, x_header must be an HTTP header name' in output, proc.stdout
     assert '"hafront_load_balancer_errors": []' in output, proc.stdout
+    assert '"haproxy_preflight_errors": ["haproxy on lb1: haproxy_services must be a non-empty list' in output, proc.stdout
+    assert '"haproxy_server_addresses": {"web1": "10.0.0.21"}' in output, proc.stdout
+    assert '"haproxy_server_names": ["web2.lab"]' in output, proc.stdout
+    assert '"haproxy_server_weights": {"be_web": {"web1": 100, "web2": 100}}' in output, proc.stdout
+    assert '"haproxy_listeners": [["10.0.0.100", 80]]' in output, proc.stdout
+    assert '"keepalived_preflight_errors": ["keepalived: keepalived_instances is empty on lb1' in output, proc.stdout
+    assert '"redis_preflight_errors": ["redis: Group' in output and "has 0 hosts (): Sentinel needs" in output, proc.stdout
+    assert '"demo_backend_preflight_errors": ["demo_backend: On web1, demo_backend_port must be' in output, proc.stdout

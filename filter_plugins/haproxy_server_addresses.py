@@ -1,0 +1,67 @@
+# Copyright (c) 2026 hafront contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: haproxy_server_addresses
+short_description: Find the address HAProxy gives each backend host
+description:
+  - Takes the haproxy role's services and returns, for every host of their backend groups, the address
+    of its C(server) line.
+  - "Each host's address is the first of: its C(haproxy_backend_address); its gathered default IPv4
+     address; its C(ansible_host); its inventory name."
+  - Services that are not mappings, and backend groups that are not inventory groups, are left out
+    (C(haproxy_preflight_errors) names them).
+  - The logic lives in the hafront package (hafront/preflight/haproxy.py), unit-tested there.
+positional: _input, groups, hostvars
+options:
+  _input:
+    description: The services, C(haproxy_services).
+    type: list
+    elements: dict
+    required: true
+  groups:
+    description: The inventory's groups, the C(groups) magic variable.
+    type: dict
+    required: true
+  hostvars:
+    description: Every host's variables, the C(hostvars) magic variable.
+    type: dict
+    required: true
+author:
+  - hafront contributors
+"""
+
+EXAMPLES = r"""
+- name: Find each backend host's address
+  ansible.builtin.debug:
+    msg: "{{ haproxy_services | haproxy_server_addresses(groups, hostvars) }}"
+  # {"web1": "10.0.0.21", "web2": "10.0.0.22"}
+"""
+
+RETURN = r"""
+_value:
+  description: Backend host name to its address (an IP or a name to resolve), in the order of the groups.
+  type: dict
+"""
+
+import sys
+from pathlib import Path
+from typing import Any
+
+# The shared core lives beside the roles, in the repository's hafront package.
+if (_ROOT := str(Path(__file__).resolve().parents[1])) not in sys.path:
+    sys.path.append(_ROOT)
+from hafront.preflight import haproxy  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def haproxy_server_addresses(services: Any, groups: Any, hostvars: Any) -> dict[str, Any]:
+    """Backend host name -> the address of its server line."""
+    return haproxy.server_addresses(services, groups, hostvars)
+
+
+class FilterModule:
+    def filters(self):
+        return {"haproxy_server_addresses": haproxy_server_addresses}

@@ -1,0 +1,66 @@
+# Copyright (c) 2026 hafront contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: haproxy_server_names
+short_description: List the backend server addresses that are host names
+description:
+  - Takes the haproxy role's services and returns the server addresses (see P(haproxy_server_addresses#filter))
+    that are host names rather than IP addresses, each once.
+  - HAProxy resolves them once, at start; preflight resolves them first, on the load balancer.
+  - The logic lives in the hafront package (hafront/preflight/haproxy.py), unit-tested there.
+positional: _input, groups, hostvars
+options:
+  _input:
+    description: The services, C(haproxy_services).
+    type: list
+    elements: dict
+    required: true
+  groups:
+    description: The inventory's groups, the C(groups) magic variable.
+    type: dict
+    required: true
+  hostvars:
+    description: Every host's variables, the C(hostvars) magic variable.
+    type: dict
+    required: true
+author:
+  - hafront contributors
+"""
+
+EXAMPLES = r"""
+- name: Resolve the backend hosts given by name
+  ansible.builtin.command:
+    argv: [getent, ahostsv4, "{{ item }}"]
+  loop: "{{ haproxy_services | haproxy_server_names(groups, hostvars) }}"
+  changed_when: false
+"""
+
+RETURN = r"""
+_value:
+  description: The names, each once, in the order of the backend hosts.
+  type: list
+  elements: str
+"""
+
+import sys
+from pathlib import Path
+from typing import Any
+
+# The shared core lives beside the roles, in the repository's hafront package.
+if (_ROOT := str(Path(__file__).resolve().parents[1])) not in sys.path:
+    sys.path.append(_ROOT)
+from hafront.preflight import haproxy  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def haproxy_server_names(services: Any, groups: Any, hostvars: Any) -> list[str]:
+    """The backend server addresses that are names, each once."""
+    return haproxy.server_names(haproxy.server_addresses(services, groups, hostvars))
+
+
+class FilterModule:
+    def filters(self):
+        return {"haproxy_server_names": haproxy_server_names}

@@ -1,0 +1,84 @@
+# Copyright (c) 2026 hafront contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: haproxy_server_weights
+short_description: Compute every HAProxy backend's server weights
+description:
+  - Takes the haproxy role's services and returns, per backend (C(be_) and the service's name), the weight
+    of each host of its backend group, from P(haproxy_weights#filter).
+  - A service balances by capacity with C(weights=capacity), or C(weights=auto) and C(balance=weighted);
+    every other service gives each host the same weight (O(max_weight)). A drained host gets V(0) either way.
+  - Bad weight settings raise the error of P(haproxy_weights#filter), naming the host.
+  - The logic lives in the hafront package (hafront/preflight/haproxy.py), unit-tested there.
+positional: _input, groups, hostvars
+options:
+  _input:
+    description: The services, C(haproxy_services).
+    type: list
+    elements: dict
+    required: true
+  groups:
+    description: The inventory's groups, the C(groups) magic variable.
+    type: dict
+    required: true
+  hostvars:
+    description: Every host's variables, the C(hostvars) magic variable.
+    type: dict
+    required: true
+  max_weight:
+    description: Weight of the largest-capacity host (C(haproxy_max_weight)).
+    type: int
+    default: 256
+  mb_per_vcpu:
+    description: Memory in MiB a vCPU needs (C(haproxy_mb_per_vcpu)).
+    type: int
+    default: 2048
+author:
+  - hafront contributors
+"""
+
+EXAMPLES = r"""
+- name: Weight every backend's servers
+  ansible.builtin.debug:
+    msg: "{{ haproxy_services | haproxy_server_weights(groups, hostvars, max_weight=haproxy_max_weight | int) }}"
+  # {"be_web": {"web1": 256, "web2": 128}}
+"""
+
+RETURN = r"""
+_value:
+  description: Backend name to a mapping of host name to weight (V(0) to O(max_weight)).
+  type: dict
+"""
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+
+# The shared core lives beside the roles, in the repository's hafront package; the shared
+# helpers beside this file (Ansible imports plugin files under synthetic module names).
+for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
+    if _path not in sys.path:
+        sys.path.append(_path)
+from _hafront_filter_utils import weigh  # noqa: E402  pylint: disable=wrong-import-position
+from hafront.preflight import haproxy  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def haproxy_server_weights(services: Any, groups: Any, hostvars: Any, max_weight: int = 256,
+                           mb_per_vcpu: int = 2048) -> dict[str, dict[str, int]]:
+    """Backend name -> host name -> weight."""
+    try:
+        return haproxy.server_weights(services, groups, hostvars, max_weight, mb_per_vcpu, weigh)
+    except ValueError as err:
+        raise AnsibleFilterError(f"haproxy_server_weights: {err}") from err
+
+
+class FilterModule:
+    def filters(self):
+        return {"haproxy_server_weights": haproxy_server_weights}

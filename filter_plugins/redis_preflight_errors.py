@@ -1,0 +1,91 @@
+# Copyright (c) 2026 hafront contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: redis_preflight_errors
+short_description: Check the redis role's inputs on one host
+description:
+  - Takes the redis role's variables on one host (name to value, role defaults included) and returns
+    the messages of the first group of checks that fails, one sentence per failed condition; an empty
+    list when every check passes.
+  - "Checks, in order: the group's size and initial master; redis_extra_settings' values; every value the
+     templates write (O(syntax)); one release on every node; ports, Sentinel's quorum and timers,
+     replication and the users; the passwords; the settings the group shares, promotable nodes and
+     distinct addresses (from what each node published in C(__redis_shared), C(__redis_replica_priority)
+     and C(__redis_self_address))."
+  - No message shows a password.
+  - The logic lives in the hafront package (hafront/preflight/redis.py), unit-tested there.
+positional: _input, host, groups, hostvars, syntax, defaults
+options:
+  _input:
+    description: The role's variables on this host, variable name to value.
+    type: dict
+    required: true
+  host:
+    description: The host checked, for the messages (C(inventory_hostname)).
+    type: str
+    required: true
+  groups:
+    description: The inventory's groups, the C(groups) magic variable.
+    type: dict
+    required: true
+  hostvars:
+    description: Every host's variables, the C(hostvars) magic variable (this host's facts included).
+    type: dict
+    required: true
+  syntax:
+    description: The role's syntax map, C(__redis_syntax).
+    type: dict
+    required: true
+  defaults:
+    description: The role's defaults; for a node that published nothing in this play.
+    type: dict
+    required: true
+author:
+  - hafront contributors
+"""
+
+EXAMPLES = r"""
+- name: Check the role's inputs
+  ansible.builtin.assert:
+    that: __errors == []
+    fail_msg: "{{ __errors | join(' ') }}"
+    quiet: true
+  vars:
+    __defaults: "{{ lookup('ansible.builtin.file', role_path ~ '/defaults/main.yml') | ansible.builtin.from_yaml }}"
+    __values: "{{ dict(__defaults | zip(query('ansible.builtin.vars', *__defaults))) }}"
+    __errors: "{{ __values | redis_preflight_errors(inventory_hostname, groups, hostvars, __redis_syntax, __defaults) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The messages of the first group of checks that fails; empty when all pass.
+  type: list
+  elements: str
+"""
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+# The shared core lives beside the roles, in the repository's hafront package; the shared
+# helpers beside this file (Ansible imports plugin files under synthetic module names).
+for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
+    if _path not in sys.path:
+        sys.path.append(_path)
+from _hafront_filter_utils import role_values  # noqa: E402  pylint: disable=wrong-import-position
+from hafront.preflight import redis  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def redis_preflight_errors(values: Any, host: str, groups: Any, hostvars: Any, syntax: Any, defaults: Any) -> list[str]:
+    """The messages of the first group of the redis role's checks that fails on host."""
+    return redis.errors(role_values("redis_preflight_errors", values), host, groups, hostvars, syntax, defaults)
+
+
+class FilterModule:
+    def filters(self):
+        return {"redis_preflight_errors": redis_preflight_errors}
