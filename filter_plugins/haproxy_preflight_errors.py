@@ -81,7 +81,8 @@ from typing import Any
 for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
     if _path not in sys.path:
         sys.path.append(_path)
-from _hafront_filter_utils import role_values, weigh  # noqa: E402  pylint: disable=wrong-import-position
+from _hafront_filter_utils import role_values, value_errors  # noqa: E402  pylint: disable=wrong-import-position
+from haproxy_weights import haproxy_weights  # noqa: E402  pylint: disable=wrong-import-position
 from hafront.preflight import haproxy  # noqa: E402  pylint: disable=wrong-import-position
 
 
@@ -89,7 +90,8 @@ def haproxy_preflight_errors(values: Any, host: str, groups: Any, hostvars: Any,
                              unresolved: Any = None) -> list[str]:
     """The messages of the first group of the haproxy role's checks that fails on host."""
     values = role_values("haproxy_preflight_errors", values)
-    return haproxy.errors(values, host, groups, hostvars, syntax, defaults, weigh, list(unresolved or []))
+    return haproxy.errors(values, host, groups, hostvars, syntax, defaults, value_errors(haproxy_weights),
+                          list(unresolved or []))
 
 
 class FilterModule:

@@ -66,7 +66,8 @@ from ansible.errors import AnsibleFilterError
 for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
     if _path not in sys.path:
         sys.path.append(_path)
-from _hafront_filter_utils import weigh  # noqa: E402  pylint: disable=wrong-import-position
+from _hafront_filter_utils import value_errors  # noqa: E402  pylint: disable=wrong-import-position
+from haproxy_weights import haproxy_weights  # noqa: E402  pylint: disable=wrong-import-position
 from hafront.preflight import haproxy  # noqa: E402  pylint: disable=wrong-import-position
 
 
@@ -74,7 +75,7 @@ def haproxy_server_weights(services: Any, groups: Any, hostvars: Any, max_weight
                            mb_per_vcpu: int = 2048) -> dict[str, dict[str, int]]:
     """Backend name -> host name -> weight."""
     try:
-        return haproxy.server_weights(services, groups, hostvars, max_weight, mb_per_vcpu, weigh)
+        return haproxy.server_weights(services, groups, hostvars, max_weight, mb_per_vcpu, value_errors(haproxy_weights))
     except ValueError as err:
         raise AnsibleFilterError(f"haproxy_server_weights: {err}") from err
 

@@ -15,7 +15,7 @@ The plugins import it as the top-level module ``_hafront_filter_utils``, after p
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
@@ -105,12 +105,14 @@ def role_values(filter_name: str, values: Any) -> Mapping[str, Any]:
     return values
 
 
-def weigh(hosts: Any, hostvars: Any, **options: Any) -> Any:
-    """The haproxy_weights filter, raising ValueError (its message) on a bad weight setting, so
-    that the Ansible-free core in the hafront package can report it as one of its messages."""
-    from haproxy_weights import haproxy_weights  # pylint: disable=import-outside-toplevel
+def value_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """func, raising ValueError (with its message) where it raises AnsibleFilterError: so that
+    the Ansible-free core in the hafront package can report the error as one of its messages."""
 
-    try:
-        return haproxy_weights(hosts, hostvars, **options)
-    except AnsibleFilterError as err:
-        raise ValueError(err.message) from err
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AnsibleFilterError as err:
+            raise ValueError(err.message) from err
+
+    return call

@@ -12,19 +12,22 @@ from typing import Any
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from _hafront_filter_utils import weigh
+from _hafront_filter_utils import value_errors
 from hafront.preflight import haproxy
 from haproxy_listeners import haproxy_listeners
 from haproxy_preflight_errors import haproxy_preflight_errors
 from haproxy_server_addresses import haproxy_server_addresses
 from haproxy_server_names import haproxy_server_names
 from haproxy_server_weights import haproxy_server_weights
+from haproxy_weights import haproxy_weights
 from preflight_support import defaults, syntax
 
 CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
 STATS_PASSWORD = "Stats-Password-0123"
 CHECK_PASSWORD = "Check-Password-0123456789"
+# The weights filter as the haproxy_preflight_errors filter passes it in.
+weigh = value_errors(haproxy_weights)
 
 
 def web(**changes: Any) -> dict[str, Any]:
