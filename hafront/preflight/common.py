@@ -9,7 +9,7 @@ exactly the values the templates would accept."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from hafront import syntax
@@ -125,12 +125,50 @@ def var(host_vars: Mapping[str, Any], name: str, default: Any = None) -> Any:
         return default
 
 
-def facts_of(hostvars: Mapping[str, Any], host: str) -> Mapping[str, Any]:
-    """A host's gathered facts; empty when none were gathered."""
-    if host not in hostvars:
-        return {}
-    facts = var(hostvars[host], "ansible_facts", {})
-    return facts if isinstance(facts, Mapping) else {}
+class HostVars(Mapping):
+    """Every host's variables (Ansible's hostvars, or a plain dict), each read once.
+
+    Ansible builds a host's whole variable set on every hostvars[host], and templates a
+    variable on every read: the checks read the same ones many times."""
+
+    def __init__(self, hostvars: Mapping[str, Mapping[str, Any]]) -> None:
+        self._hostvars = hostvars
+        self._hosts: dict[str, Mapping[str, Any]] = {}
+        self._values: dict[tuple[str, str], Any] = {}
+
+    def __getitem__(self, host: str) -> Mapping[str, Any]:
+        if host not in self._hosts:
+            self._hosts[host] = self._hostvars[host]
+        return self._hosts[host]
+
+    def __contains__(self, host: object) -> bool:
+        return host in self._hosts or host in self._hostvars
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._hostvars)
+
+    def __len__(self) -> int:
+        return len(self._hostvars)
+
+    def value(self, host: str, name: str, default: Any = None) -> Any:
+        """One of a host's variables, or default when it does not set it (`| default()`)."""
+        if (host, name) not in self._values:
+            self._values[host, name] = var(self[host], name, _UNSET) if host in self else _UNSET
+        found = self._values[host, name]
+        return default if found is _UNSET else found
+
+    def facts(self, host: str) -> Mapping[str, Any]:
+        """A host's gathered facts; empty when none were gathered."""
+        facts = self.value(host, "ansible_facts", {})
+        return facts if isinstance(facts, Mapping) else {}
+
+
+_UNSET = object()
+
+
+def cached(hostvars: Mapping[str, Mapping[str, Any]]) -> HostVars:
+    """hostvars, each host's variables read once (see HostVars)."""
+    return hostvars if isinstance(hostvars, HostVars) else HostVars(hostvars)
 
 
 def syntax_errors(values: Mapping[str, Any], rules: Mapping[str, str], host: str) -> list[str]:

@@ -16,8 +16,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from hafront import haproxy_checks
-from hafront.preflight.common import (as_bool, as_int, facts_of, flatten, is_ip, is_list, listed, plain, port_ok,
-                                      shown, syntax_errors, text, unique, var)
+from hafront.preflight.common import (HostVars, as_bool, as_int, cached, flatten, is_ip, is_list, listed, plain, port_ok, shown,
+                                      syntax_errors, text, unique)
 
 # HAProxy's spellings of "every address of this node".
 WILDCARDS = ("*", "0.0.0.0", "::")
@@ -60,16 +60,16 @@ def server_addresses(services: Any, groups: Mapping[str, Sequence[str]],
     """Each backend host's server address: haproxy_backend_address, else its gathered default
     IPv4 address, else ansible_host, else its inventory name. Services that are not mappings
     and backend groups that are not inventory groups are left out (the checks name them)."""
+    hostvars = cached(hostvars)
     hosts = unique(flatten(groups[s["backend_group"]] for s in _services({"haproxy_services": services})
                            if isinstance(s.get("backend_group"), str) and s["backend_group"] in groups))
     found = {}
     for host in hosts:
-        host_vars = hostvars[host] if host in hostvars else {}
-        default_ipv4 = facts_of(hostvars, host).get("default_ipv4")
-        fallback = var(host_vars, "ansible_host", host)
+        default_ipv4 = hostvars.facts(host).get("default_ipv4")
+        fallback = hostvars.value(host, "ansible_host", host)
         if isinstance(default_ipv4, Mapping) and "address" in default_ipv4:
             fallback = default_ipv4["address"]
-        found[host] = var(host_vars, "haproxy_backend_address", fallback)
+        found[host] = hostvars.value(host, "haproxy_backend_address", fallback)
     return found
 
 
@@ -89,6 +89,7 @@ def server_weights(services: Any, groups: Mapping[str, Sequence[str]], hostvars:
                    max_weight: int, mb_per_vcpu: int, weigh: Weigh) -> dict[str, dict[str, int]]:
     """Per backend ('be_' and the service's name), each server's weight: from capacity
     (balance weighted, or weights capacity), else equal (the largest). A drained host gets 0."""
+    hostvars = cached(hostvars)
     return {f"be_{s['name']}": dict(weigh(groups[s["backend_group"]], hostvars, max_weight=max_weight,
                                           mb_per_vcpu=mb_per_vcpu, equal=_equal_weights(s)))
             for s in _services({"haproxy_services": services})}
@@ -222,20 +223,20 @@ def _node_errors(values: Mapping[str, Any], host: str) -> list[str]:
     return []
 
 
-def _group_errors(host: str, groups: Mapping[str, Sequence[str]], hostvars: Mapping[str, Any],
+def _group_errors(host: str, groups: Mapping[str, Sequence[str]], hostvars: HostVars,
                   defaults: Mapping[str, Any]) -> list[str]:
     """Settings that differ between the load balancers, the same message on every node.
 
     Another host's hostvars hold no role defaults: a setting it leaves unset has the default.
     A node's own addresses (unknown without facts, as in tests/render) may differ."""
     peers = list(groups.get(PEER_GROUP, [host]))
-    settings = {peer: {name: plain(var(hostvars[peer], name, defaults.get(name))) for name in GROUP_SETTINGS}
+    settings = {peer: {name: plain(hostvars.value(peer, name, defaults.get(name))) for name in GROUP_SETTINGS}
                 for peer in peers}
     own: dict[str, list[Any] | None] = {}
     for peer in peers:
-        facts = facts_of(hostvars, peer)
+        facts = hostvars.facts(peer)
         if "default_ipv4" in facts:
-            own[peer] = [var(hostvars[peer], "ansible_host", peer), (facts.get("default_ipv4") or {}).get("address", ""),
+            own[peer] = [hostvars.value(peer, "ansible_host", peer), (facts.get("default_ipv4") or {}).get("address", ""),
                          (facts.get("default_ipv6") or {}).get("address", "")]
         else:
             own[peer] = None
@@ -287,6 +288,7 @@ def errors(values: Mapping[str, Any], host: str, groups: Mapping[str, Sequence[s
     values: the role's variables on this host; syntax: the role's `__haproxy_syntax` map;
     defaults: the role's defaults (for other hosts, whose hostvars lack them); unresolved:
     the names among the server addresses (server_names()) the load balancer could not resolve."""
+    hostvars = cached(hostvars)
     services = values.get("haproxy_services")
     if not is_list(services) or len(services) == 0:
         return [f"haproxy on {host}: haproxy_services must be a non-empty list of services (see "

@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hafront.preflight.common import (as_bool, as_float, as_int, facts_of, flatten, is_ipv4, is_list, listed, shown,
-                                      syntax_errors, text, unique, var)
+from hafront.preflight.common import (HostVars, as_bool, as_float, as_int, cached, flatten, is_ipv4, is_list, listed,
+                                      shown, syntax_errors, text, unique)
 
 _SYSCTL = re.compile(r"^net\.ipv[46]\.[a-z0-9_./-]+$")
 # Variables whose values every host of the peer group must share: one node with another
@@ -182,19 +182,19 @@ def _setting_errors(values: Mapping[str, Any], host: str) -> list[str]:
     return found
 
 
-def _owners(address: str, groups: Mapping[str, Sequence[str]], hostvars: Mapping[str, Any], group: Any) -> list[str]:
+def _owners(address: str, groups: Mapping[str, Sequence[str]], hostvars: HostVars, group: Any) -> list[str]:
     """Hosts whose address is this one: by their inventory variables, and by the gathered
     facts of hosts outside the peer group (a peer's facts hold the VIPs it holds now)."""
     everyone = list(groups.get("all", []))
     peers = groups.get(group, []) if isinstance(group, str) else []
-    found = [h for name in _ADDRESS_VARIABLES for h in everyone if var(hostvars[h], name) == address]
+    found = [h for name in _ADDRESS_VARIABLES for h in everyone if hostvars.value(h, name) == address]
     for key in ("all_ipv4_addresses", "all_ipv6_addresses"):
-        found += [h for h in everyone if h not in peers and address in (facts_of(hostvars, h).get(key) or [])]
+        found += [h for h in everyone if h not in peers and address in (hostvars.facts(h).get(key) or [])]
     return unique(found)
 
 
 def _vip_errors(instance: Mapping[str, Any], vip: Any, host: str, values: Mapping[str, Any],
-                groups: Mapping[str, Sequence[str]], hostvars: Mapping[str, Any], facts: Mapping[str, Any]) -> list[str]:
+                groups: Mapping[str, Sequence[str]], hostvars: HostVars, facts: Mapping[str, Any]) -> list[str]:
     name, address, own = shown(instance.get("name")), vip_address(vip), values.get("keepalived_address")
     usable = _usable_host(vip)
     owners = _owners(address, groups, hostvars, values.get("keepalived_peer_group"))
@@ -217,12 +217,12 @@ def _vip_errors(instance: Mapping[str, Any], vip: Any, host: str, values: Mappin
 
 
 def _group_errors(values: Mapping[str, Any], host: str, groups: Mapping[str, Sequence[str]],
-                  hostvars: Mapping[str, Any], defaults: Mapping[str, Any]) -> list[str]:
+                  hostvars: HostVars, defaults: Mapping[str, Any]) -> list[str]:
     """One sentence per shared setting that differs between this node and a peer, naming the
     peers and both values. A peer's setting it leaves unset has the role default."""
     group = values.get("keepalived_peer_group")
     mine = shared_settings(values)
-    theirs = {peer: shared_settings({name: var(hostvars[peer], name, defaults.get(name)) for name in SHARED})
+    theirs = {peer: shared_settings({name: hostvars.value(peer, name, defaults.get(name)) for name in SHARED})
               for peer in groups[group] if peer != host}
     found = []
     for key, value in mine.items():
@@ -242,6 +242,7 @@ def errors(values: Mapping[str, Any], host: str, groups: Mapping[str, Sequence[s
     values: the role's variables on this host; syntax: the role's `__keepalived_syntax` map;
     defaults: the role's defaults (the peers' hostvars lack them). This host's facts come from
     hostvars (none gathered: the checks that need them pass)."""
+    hostvars = cached(hostvars)
     instances = values.get("keepalived_instances")
     if not is_list(instances) or len(instances) == 0:
         return [f"keepalived: keepalived_instances is empty on {host}; define at least one instance, for example "
@@ -258,7 +259,7 @@ def errors(values: Mapping[str, Any], host: str, groups: Mapping[str, Sequence[s
     if host not in members:
         return [f"keepalived: keepalived_peer_group '{shown(group)}' must be an inventory group that holds {host}; name "
                 "the group of the load balancers (default: loadbalancers)."]
-    facts = facts_of(hostvars, host)
+    facts = hostvars.facts(host)
     per_instance = [_instance_errors(i, host, members, group) for i in instances]
     if found := [f"keepalived: {' '.join(f)}" for f in per_instance if f]:
         return found

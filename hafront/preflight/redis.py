@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from numbers import Number
 from typing import Any
 
-from hafront.preflight.common import (as_bool, as_int, facts_of, listed, plain, port_ok, shown, syntax_errors, text,
-                                      unique, var)
+from hafront.preflight.common import (HostVars, as_bool, as_int, cached, listed, plain, port_ok, shown, syntax_errors,
+                                      text, unique)
 
 PASSWORDS = ("redis_app_password", "redis_admin_password", "redis_monitor_password", "redis_replication_password",
              "redis_sentinel_user_password", "redis_sentinel_password")
@@ -168,13 +168,13 @@ def _password_errors(values: Mapping[str, Any]) -> list[str]:
                if value and _EXAMPLE.search(text(value))])
 
 
-def _published(hostvars: Mapping[str, Any], nodes: Sequence[str], name: str) -> dict[str, Any]:
+def _published(hostvars: HostVars, nodes: Sequence[str], name: str) -> dict[str, Any]:
     """What each node that ran its preflight in this play published under `name`."""
-    found = {node: var(hostvars[node], name) for node in nodes if node in hostvars}
+    found = {node: hostvars.value(node, name) for node in nodes}
     return {node: plain(value) for node, value in found.items() if value is not None}
 
 
-def _shared_errors(values: Mapping[str, Any], host: str, nodes: Sequence[str], hostvars: Mapping[str, Any]) -> list[str]:
+def _shared_errors(values: Mapping[str, Any], host: str, nodes: Sequence[str], hostvars: HostVars) -> list[str]:
     """Settings the group shares that differ between nodes, each naming the nodes of each
     value (passwords: their hashes compared, the values never shown)."""
     shared = _published(hostvars, nodes, "__redis_shared")
@@ -202,6 +202,7 @@ def errors(values: Mapping[str, Any], host: str, groups: Mapping[str, Sequence[s
 
     values: the role's variables on this host; syntax: the role's `__redis_syntax` map;
     defaults: the role's defaults (for a node that published nothing in this play)."""
+    hostvars = cached(hostvars)
     if found := _group_size_errors(values, groups):
         return [f"redis: {' '.join(found)}"]
     extra = values.get("redis_extra_settings")
@@ -216,12 +217,12 @@ def errors(values: Mapping[str, Any], host: str, groups: Mapping[str, Sequence[s
         return [f"redis: {' '.join(bad)}"]
     group = values["redis_group"]
     nodes = list(groups[group])
-    releases = [(facts_of(hostvars, node) or {}).get("distribution_release", "unknown") for node in nodes]
+    releases = [hostvars.facts(node).get("distribution_release", "unknown") for node in nodes]
     if not as_bool(values.get("redis_allow_mixed_releases")) and len(unique(releases)) > 1:
         return [f"redis: the nodes of group '{group}' run different releases ({text(dict(zip(nodes, releases)))}), so a "
                 "replica may not be able to sync from a newer master. Upgrade all of them (replicas first, then fail "
                 "over), or set redis_allow_mixed_releases: true for the duration of such an upgrade."]
-    if found := _node_errors(values, len(nodes), facts_of(hostvars, host)):
+    if found := _node_errors(values, len(nodes), hostvars.facts(host)):
         return [f"redis on {host}: {' '.join(found)}"]
     if found := _password_errors(values):
         example = found[0].split()[0]
@@ -229,9 +230,8 @@ def errors(values: Mapping[str, Any], host: str, groups: Mapping[str, Sequence[s
                 f"\"{{{{ vault_{example} }}}}\"` (see inventories/staging/vault.example.vault)."]
     if found := _shared_errors(values, host, nodes, hostvars):
         return found
-    priorities = {node: as_int(var(hostvars[node], "__redis_replica_priority",
-                                   var(hostvars[node], "redis_replica_priority", defaults.get("redis_replica_priority"))))
-                  for node in nodes}
+    priorities = {node: as_int(hostvars.value(node, "__redis_replica_priority", hostvars.value(
+                      node, "redis_replica_priority", defaults.get("redis_replica_priority")))) for node in nodes}
     promotable = [node for node, priority in priorities.items() if priority > 0]
     if len(promotable) < 2:
         return [f"redis: redis_replica_priority is above 0 on {len(promotable)} node(s) of group '{group}' "
