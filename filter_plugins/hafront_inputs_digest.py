@@ -16,7 +16,7 @@ description:
   - A variable that cannot be templated outside its role counts as its raw text.
   - site.yml compares it with the digest recorded by the last successful run on each node, to roll
     out only the nodes where something changed. The logic lives in hafront/digest.py.
-positional: _input
+positional: _input, groups, prefixes, code
 options:
   _input:
     description: Ansible's C(hostvars).

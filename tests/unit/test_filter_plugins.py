@@ -67,6 +67,7 @@ def test_ansible_loads_filter_plugins_without_warnings():
         "haproxy_listeners": "{'haproxy_services': [{'name': 'web', 'bind_address': '10.0.0.100', 'port': 80}]} | haproxy_listeners",
         "keepalived_preflight_errors": "{'keepalived_instances': []} | keepalived_preflight_errors('lb1', {}, {}, {}, {})",
         "redis_preflight_errors": "{'redis_group': 'redis'} | redis_preflight_errors('redis1', {'redis': []}, {}, {}, {})",
+        "hafront_inputs_digest": "{'lb1': {'haproxy_maxconn': 1}} | hafront_inputs_digest({'all': ['lb1']}, ['haproxy_'], [])",
         "demo_backend_preflight_errors": "{'demo_backend_port': 'x'} | demo_backend_preflight_errors('web1', {'demo_backend_port': 'pint'})",
     }
     assert set(calls) == set(PLUGINS)
