@@ -11,8 +11,11 @@ description:
   - Takes each Sentinel's answer to C(SENTINEL GET-MASTER-ADDR-BY-NAME) and returns the inventory
     name of the node they name, so a playbook run follows the last failover instead of undoing it.
   - With no answer at all (a first deploy, before any Sentinel runs) it returns O(initial_master).
-  - The address named by the most Sentinels wins. A tie between different addresses, or an address
-    that is no node of the group, is an error that asks for a look before anything changes.
+  - The address named by a strict majority of the Sentinels asked wins; a Sentinel that gave no answer
+    counts against every address. A tie, a plurality short of a majority, or an address that is no node
+    of the group, is an error that asks for a look before anything changes.
+  - The rule is hafront/redis_master.py's C(master_by_sentinels), which every Redis node also applies
+    when it starts (roles/redis/files/hafront-redis-replication), so the two cannot disagree.
 positional: _input, addresses, initial_master
 options:
   _input:
@@ -47,11 +50,16 @@ _value:
   type: str
 """
 
-from collections import Counter
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+
+if (_ROOT := str(Path(__file__).resolve().parents[1])) not in sys.path:
+    sys.path.append(_ROOT)
+from hafront.redis_master import INITIAL, master_by_sentinels  # noqa: E402  pylint: disable=wrong-import-position
 
 _NAME = "redis_current_master"
 
@@ -61,7 +69,7 @@ def _error(subject: str, problem: str, fix: str) -> AnsibleFilterError:
 
 
 def redis_current_master(answers: Mapping[str, Any], addresses: Mapping[str, Any], initial_master: str) -> str:
-    """Return the host the Sentinels name as master (most votes), or initial_master if none answered."""
+    """Return the host a majority of the Sentinels name as master, or initial_master if none answered."""
     if not isinstance(answers, Mapping):
         raise _error("input", f"must map Sentinel host to its answer, got {answers!r}",
                      "build it from each host's SENTINEL GET-MASTER-ADDR-BY-NAME result")
@@ -71,18 +79,18 @@ def redis_current_master(answers: Mapping[str, Any], addresses: Mapping[str, Any
     if initial_master not in addresses:
         raise _error("redis_initial_master", f"is {initial_master!r}, not a host of the Redis group",
                      f"set it to one of {sorted(addresses)}")
-    votes = Counter(str(a) for a in answers.values() if a)
-    if not votes:
+    verdict = master_by_sentinels({host: str(a) if a else None for host, a in answers.items()}, initial_master)
+    if verdict.reason == INITIAL:
         return initial_master
-    ranked = votes.most_common()
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        raise _error("Sentinels", f"disagree about the master: {dict(answers)}",
-                     "wait for the failover in progress to finish, or check the Sentinels' logs, then re-run")
-    address = ranked[0][0]
-    host, _, port = address.rpartition(":")
+    if verdict.master is None:
+        raise _error("Sentinels", f"name no master by a majority ({verdict.describe()}): {dict(answers)}",
+                     "wait for the failover in progress to finish, bring the silent Sentinels back or check "
+                     "their logs, then re-run")
+    host, _, port = verdict.master.rpartition(":")
     by_address = {str(v): k for k, v in addresses.items()}
     if host not in by_address or not port.isdigit():
-        raise _error("Sentinels", f"name {address!r} as master, which is no host of the Redis group {sorted(addresses)}",
+        raise _error("Sentinels", f"name {verdict.master!r} as master, which is no host of the Redis group "
+                     f"{sorted(addresses)}",
                      "add that node to the inventory, or fail over to one of the group with SENTINEL FAILOVER")
     return by_address[host]
 
