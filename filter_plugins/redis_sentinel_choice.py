@@ -1,0 +1,70 @@
+# Copyright (c) 2026 hafront contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: redis_sentinel_choice
+short_description: The replica a Sentinel would promote now, from its SENTINEL REPLICAS answer
+description:
+  - Ranks the replicas as Sentinel does when it fails over - replicas flagged C(s_down), C(o_down) or
+    C(disconnected) and those of priority 0 are out; then the lowest C(slave-priority), the largest
+    C(slave-repl-offset), the smallest run id.
+  - playbooks/redis_switchover.yml waits until every Sentinel would pick the target before it asks for
+    the failover. The logic lives in hafront/redis_switchover.py.
+positional: _input
+options:
+  _input:
+    description: The C(replicas) list of the hafront_redis module (action C(replicas)).
+    type: list
+    elements: dict
+    required: true
+author:
+  - hafront contributors
+"""
+
+EXAMPLES = r"""
+- name: Which replica Sentinel would promote
+  ansible.builtin.debug:
+    msg: "{{ replicas | redis_sentinel_choice }}"
+  vars:
+    replicas:
+      - {ip: 10.0.0.32, port: "6379", flags: slave, slave-priority: "1", slave-repl-offset: "100", runid: b}
+      - {ip: 10.0.0.33, port: "6379", flags: slave, slave-priority: "100", slave-repl-offset: "200", runid: a}
+  # -> 10.0.0.32:6379
+"""
+
+RETURN = r"""
+_value:
+  description: C(ip:port) of the replica, or an empty string when none qualifies.
+  type: str
+"""
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+
+# The logic lives in the repository's hafront package; the shared helpers beside this file
+# (Ansible imports plugin files under synthetic module names).
+for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
+    if _path not in sys.path:
+        sys.path.append(_path)
+from _hafront_filter_utils import defined  # noqa: E402  pylint: disable=wrong-import-position
+from hafront import redis_switchover  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def redis_sentinel_choice(replicas: Any) -> str:
+    """'ip:port' of the replica Sentinel would promote, or ''."""
+    try:
+        return redis_switchover.sentinel_choice(defined(replicas))
+    except ValueError as err:
+        raise AnsibleFilterError(f"redis_sentinel_choice: {err}") from err
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {"redis_sentinel_choice": redis_sentinel_choice}
