@@ -1,0 +1,1 @@
+../../../hafront/redis_master.py
