@@ -49,7 +49,6 @@ import datetime as dt
 import json
 import os
 import re
-import select
 import subprocess
 import sys
 import time
@@ -57,15 +56,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import jinja2
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from hafront import lab as labkit  # noqa: E402
 from hafront.clientview import Sample, impact, median  # noqa: E402
 from hafront.probe import TIMEOUT, Probe, get  # noqa: E402
-from hafront.report import Targets, provenance, provenance_line  # noqa: E402
+from hafront.report import Targets, figure, panel, provenance, provenance_line, save_figure, write_reports  # noqa: E402
 
+ROOT = labkit.ROOT
 PROFILES: dict[str, Path | None] = {"ours": None, "stock": ROOT / "drills/stock-keepalived.yml",
                                     "unfixed": ROOT / "drills/unfixed-keepalived.yml"}
 # Linux's default, and what podman's network plugin sets on a container's eth0: the stock
@@ -88,82 +87,36 @@ class Lab(NamedTuple):
 
 
 def load_lab(inventory: str) -> Lab:
-    out = subprocess.run(["ansible-inventory", "-i", inventory, "--list"], cwd=ROOT,
-                         check=True, capture_output=True, text=True).stdout
-    inv = json.loads(out)
-    lbs = inv["loadbalancers"]["hosts"]
-    hostvars = inv["_meta"]["hostvars"]
-
-    def render(host: str, var: str) -> str:
-        # ansible-inventory does not template; the lab's values are plain Jinja of other vars.
-        value, context = hostvars[host][var], {**hostvars[host], "inventory_hostname": host}
-        while "{{" in str(value):
-            value = jinja2.Template(value, undefined=jinja2.StrictUndefined).render(context)
-        return value
-
+    inv = labkit.load_inventory(inventory)
+    lbs = inv.hosts("loadbalancers")
     # The filter that wrote the priorities into keepalived.conf tells which node should win.
     sys.path.insert(0, str(ROOT / "filter_plugins"))
     import vrrp_priorities as vrrp
 
-    instances = hostvars[lbs[0]]["keepalived_instances"]
-    preferred = vrrp.preferred_masters(vrrp.vrrp_priorities(lbs, instances, hostvars))
-    return Lab(inventory=inventory, containers={h: render(h, "ansible_host") for h in lbs},
-               addresses={h: hostvars[h]["lab_address"] for h in lbs},
+    instances = inv.hostvars[lbs[0]]["keepalived_instances"]
+    preferred = vrrp.preferred_masters(vrrp.vrrp_priorities(lbs, instances, inv.hostvars))
+    return Lab(inventory=inventory, containers=inv.containers("loadbalancers"), addresses=inv.addresses("loadbalancers"),
                vips={i["name"]: i["vips"][0].split("/")[0] for i in instances},
-               preferred=preferred, hostvars=dict(hostvars[lbs[0]]))
-
-
-def podman(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["podman", *args], check=check, capture_output=True, text=True, timeout=timeout)
+               preferred=preferred, hostvars=dict(inv.hostvars[lbs[0]]))
 
 
 def in_lb(lab: Lab, host: str, script: str, check: bool = True) -> str:
-    return podman("exec", lab.containers[host], "sh", "-c", script, check=check).stdout
+    return labkit.sh(lab.containers[host], script, check=check)
 
 
 def wait_until(what: str, predicate: Callable[[], Any], deadline: float = DEADLINE) -> Any:
-    """Poll predicate until it returns something truthy; fail loudly after deadline seconds."""
-    end = time.time() + deadline
-    while time.time() < end:
-        try:
-            if result := predicate():
-                return result
-        except (subprocess.SubprocessError, OSError):
-            pass  # a container that is still booting refuses `podman exec`
-        time.sleep(0.2)
-    raise TimeoutError(f"gave up after {deadline:.0f} s waiting for {what}")
-
-
-def set_sysctls(container: str, values: dict[str, str]) -> None:
-    """Write sysctls in a container's network namespace (its /proc/sys is read-only inside)."""
-    pid = podman("inspect", "-f", "{{.State.Pid}}", container).stdout.strip()
-    subprocess.run(["nsenter", "-t", pid, "-n", "sysctl", "-q", "-w", *(f"{k}={v}" for k, v in values.items())],
-                   check=True, capture_output=True, text=True)
+    return labkit.wait_until(what, predicate, deadline)
 
 
 # ---------------------------------------------------------------- VRRP state
 def holders(lab: Lab) -> dict[str, set[str]]:
     """instance -> load balancers that hold its VIP right now (from `ip -o addr`)."""
-    held: dict[str, set[str]] = {i: set() for i in lab.vips}
-    for host in lab.containers:
-        out = in_lb(lab, host, "ip -o -4 addr show", check=False)
-        for instance, vip in lab.vips.items():
-            if re.search(rf"inet {re.escape(vip)}/", out):
-                held[instance].add(host)
-    return held
+    held = labkit.vip_holders(lab.containers, list(lab.vips.values()))
+    return {instance: set(held[vip]) for instance, vip in lab.vips.items()}
 
 
 def transitions(lab: Lab, since: float, until: float = float("inf")) -> list[dict[str, Any]]:
-    """keepalived-notify lines of every load balancer with since <= ts < until, by time."""
-    found = []
-    for host in lab.containers:
-        out = in_lb(lab, host, f"journalctl -q -t keepalived-notify -o cat --since @{int(since) - 1}", check=False)
-        for line in out.splitlines():
-            fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
-            if "ts" in fields and since <= float(fields["ts"]) < until:
-                found.append({**fields, "ts": float(fields["ts"])})
-    # Notify scripts run concurrently, so journal order is not transition order.
-    return sorted(found, key=lambda t: t["ts"])
+    return labkit.vrrp_transitions(lab.containers, since, until)
 
 
 def lab_ready(lab: Lab) -> bool:
@@ -199,13 +152,11 @@ def live_config(lab: Lab) -> dict[str, Any]:
 
 
 def apply_profile(lab: Lab, profile: str, log: Path) -> dict[str, Any]:
-    cmd = ["ansible-playbook", "-i", lab.inventory, "playbooks/site.yml", "--limit", "loadbalancers"]
-    if extra := PROFILES[profile]:
-        cmd += ["-e", f"@{extra.relative_to(ROOT)}"]
-    print(f"[{profile}] applying: {' '.join(cmd[1:])} (log: {log})", flush=True)
+    extra = ["-e", f"@{PROFILES[profile].relative_to(ROOT)}"] if PROFILES[profile] else []
+    print(f"[{profile}] applying: -i {lab.inventory} playbooks/site.yml --limit loadbalancers {' '.join(extra)} "
+          f"(log: {log})", flush=True)
     prepare(lab, profile)  # the role checks the kernel settings it wants and cannot write them in a container
-    with log.open("a") as out:
-        subprocess.run(cmd, cwd=ROOT, check=True, stdout=out, stderr=subprocess.STDOUT, timeout=900)
+    labkit.run_playbook(lab.inventory, "site.yml", "--limit", "loadbalancers", *extra, log=log)
     prepare(lab, profile)
     wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
     return live_config(lab)
@@ -217,90 +168,50 @@ def prepare(lab: Lab, profile: str) -> None:
         want = STOCK_SYSCTLS if profile != "ours" else {
             k: str(v) for k, v in lab.hostvars.get("lab_sysctls", {}).items() if "arp" in k}
         if want:
-            set_sysctls(container, want)
+            labkit.set_sysctls(container, want)
 
 
 # ---------------------------------------------------------------- faults
-def kill_timed(container: str, units: list[str]) -> float:
-    """podman kill; return the moment the first of these units' main processes died.
-    `podman kill` takes ~80 ms to send the signal, and PID 1 exits only once the kernel has
-    reaped the whole namespace: the fault is when the service's process dies."""
-    mains = podman("exec", container, "systemctl", "show", "-p", "MainPID", "--value", *units).stdout.split()
-    hpid = dict(line.split() for line in podman("top", container, "pid", "hpid").stdout.splitlines()[1:])
-    pidfds = [os.pidfd_open(int(hpid[pid])) for pid in mains]
-    try:
-        proc = subprocess.Popen(["podman", "kill", container], stdout=subprocess.DEVNULL)
-        if not select.select(pidfds, [], [], 30)[0]:
-            raise TimeoutError(f"{', '.join(units)} of {container} still run 30 s after podman kill")
-        died = time.time()
-        if proc.wait(timeout=30):
-            raise RuntimeError(f"podman kill {container} failed")
-        return died
-    finally:
-        for fd in pidfds:
-            os.close(fd)
-
-
 def container_state(lab: Lab, host: str) -> str:
-    return podman("container", "inspect", "-f", "{{.State.Status}}", lab.containers[host], check=False).stdout.strip()
+    return labkit.state(lab.containers[host])
 
 
 def start_container(lab: Lab, host: str) -> None:
-    if container_state(lab, host) != "running":
-        podman("start", lab.containers[host])
-    wait_until(f"systemd on {host}", lambda: in_lb(lab, host, "systemctl is-system-running", check=False).strip()
-               in ("running", "degraded"))
-    wait_until(f"haproxy and keepalived on {host}",
-               lambda: in_lb(lab, host, "systemctl is-active haproxy keepalived", check=False).split() == ["active"] * 2)
-
-
-def veth(lab: Lab, host: str) -> str:
-    """The host side of the container's eth0."""
-    index = in_lb(lab, host, "cat /sys/class/net/eth0/iflink").strip()
-    for line in subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, check=True).stdout.splitlines():
-        number, name = line.split(":")[:2]
-        if number == index:
-            return name.strip().split("@")[0]
-    raise RuntimeError(f"no host interface for {host}'s eth0 (iflink {index})")
+    labkit.start(lab.containers[host], "haproxy", "keepalived")
 
 
 def freeze(lab: Lab, host: str) -> float:
     fault = time.time()
-    podman("pause", lab.containers[host])
+    labkit.podman("pause", lab.containers[host])
     return fault
 
 
 def power_off(lab: Lab, host: str) -> float:
-    link = veth(lab, host)
+    link = labkit.veth(lab.containers[host])
     fault = time.time()
-    podman("pause", lab.containers[host])
+    labkit.podman("pause", lab.containers[host])
     subprocess.run(["ip", "link", "set", "dev", link, "down"], check=True)
     return fault
 
 
 def thaw(lab: Lab, host: str) -> None:
     if container_state(lab, host) == "paused":
-        podman("unpause", lab.containers[host])
+        labkit.podman("unpause", lab.containers[host])
 
 
 def power_on(lab: Lab, host: str) -> None:
     """A powered-off node boots afresh: thawed only to be killed, then started."""
     if container_state(lab, host) == "paused":
-        podman("unpause", lab.containers[host])
-        podman("kill", lab.containers[host], check=False)
+        labkit.podman("unpause", lab.containers[host])
+        labkit.podman("kill", lab.containers[host], check=False)
     start_container(lab, host)
-
-
-def stamped(lab: Lab, host: str, command: str) -> float:
-    """Run command in the container; return the container's clock just before it ran."""
-    return float(in_lb(lab, host, f"date +%s.%N && {command} >/dev/null").split()[0])
 
 
 def kill_haproxy(lab: Lab, host: str) -> float:
     # Debian's unit restarts HAProxy at once; the drill wants it to stay down.
     in_lb(lab, host, f"mkdir -p {os.path.dirname(DROPIN)} && printf '[Service]\\nRestart=no\\n' > {DROPIN}"
           " && systemctl daemon-reload")
-    return stamped(lab, host, "systemctl kill -s KILL haproxy")
+    return labkit.stamped(lab.containers[host], "systemctl kill -s KILL haproxy")
 
 
 def restore_haproxy(lab: Lab, host: str) -> None:
@@ -319,15 +230,15 @@ class Fault(NamedTuple):
 
 
 FAULTS: dict[str, Fault] = {
-    "kill": Fault("podman kill of the VIP holder", lambda lab, h: kill_timed(lab.containers[h], ["haproxy", "keepalived"]),
-                  start_container),
+    "kill": Fault("podman kill of the VIP holder",
+                  lambda lab, h: labkit.kill_timed(lab.containers[h], ["haproxy", "keepalived"])[0], start_container),
     "freeze": Fault("VIP holder frozen (podman pause)", freeze, thaw),
     "poweroff": Fault("VIP holder powered off (frozen, link cut)", power_off, power_on),
     "haproxy_kill": Fault("HAProxy SIGKILLed, stays down", kill_haproxy, restore_haproxy),
     "keepalived_kill": Fault("keepalived SIGKILLed, HAProxy runs",
-                             lambda lab, h: stamped(lab, h, "systemctl kill -s KILL keepalived"), start_keepalived),
+                             lambda lab, h: labkit.stamped(lab.containers[h], "systemctl kill -s KILL keepalived"), start_keepalived),
     "keepalived_stop": Fault("keepalived stopped (graceful)",
-                             lambda lab, h: stamped(lab, h, "systemctl stop keepalived"), start_keepalived),
+                             lambda lab, h: labkit.stamped(lab.containers[h], "systemctl stop keepalived"), start_keepalived),
 }
 
 
@@ -488,40 +399,27 @@ def worst_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def plot(report: dict[str, Any], path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     profiles = report["profiles"]
     names = list(next(iter(profiles.values()))["faults"])
-    fig, axes = plt.subplots(len(profiles), len(names), figsize=(4.2 * len(names), 3.6 * len(profiles)),
-                             squeeze=False, sharey=True)
+    fig, axes = figure(len(profiles), len(names), 4.2, 3.6)
     for row, (profile, res) in enumerate(profiles.items()):
         for col, name in enumerate(names):
             ax, run = axes[row][col], worst_run(res["faults"][name]["runs"])
-            for ok, colour, size in ((True, "tab:green", 3), (False, "tab:red", 9)):
-                pts = [(s.start - run["event_ts"], s.latency * 1000) for s in run["samples"] if s.ok == ok]
-                if pts:
-                    ax.scatter(*zip(*pts, strict=True), s=size, c=colour, label="ok" if ok else "failed",
-                               zorder=2 + (not ok))
             ax.axvspan(run["gap_from_s"], run["gap_to_s"], color="tab:red", alpha=0.15,
                        label=f"longest span {run['longest_gap_s']:.3f} s")
-            ax.axvline(0, color="black", lw=1, label="fault")
+            lines = [(0.0, "black", "-", "fault")]
             if run["vip_s"] is not None:
-                ax.axvline(run["vip_s"], color="tab:blue", ls="--", lw=1, label=f"VIP moved (+{run['vip_s']:.3f} s)")
-            ax.set_yscale("log")
-            ax.set_title(f"{profile}: {name} (worst run)\nfailed {run['failed']}/{run['requests']}", fontsize=9)
-            ax.set_xlabel("seconds from the fault")
-            ax.legend(fontsize=7, loc="upper left")
+                lines.append((run["vip_s"], "tab:blue", "--", f"VIP moved (+{run['vip_s']:.3f} s)"))
+            panel(ax, f"{profile}: {name} (worst run)\nfailed {run['failed']}/{run['requests']}", "seconds from the fault",
+                  [(label, colour, size, [(s.start - run["event_ts"], s.latency * 1000) for s in run["samples"]
+                                          if s.ok == ok]) for ok, label, colour, size in
+                   ((True, "ok", "tab:green", 3), (False, "failed", "tab:red", 9))], lines)
         axes[row][0].set_ylabel("latency (ms)")
-    fig.suptitle(f"Load-balancer faults as clients saw them, {report['date']}, {report['rate']:.0f} req/s, "
-                 f"commit {report['provenance']['commit'][:12]}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, f"Load-balancer faults as clients saw them, {report['date']}, {report['rate']:.0f} req/s, "
+                           f"commit {report['provenance']['commit'][:12]}")
 
 
-def write_reports(report: dict[str, Any], out: Path) -> None:
+def write_reports_of(report: dict[str, Any], out: Path) -> None:
     plot(report, out / "lb-failover.png")
     samples: dict[str, Any] = {}  # raw requests go to their own file: the summary stays readable
     for profile, res in report["profiles"].items():
@@ -532,10 +430,7 @@ def write_reports(report: dict[str, Any], out: Path) -> None:
                     samples.setdefault(profile, {}).setdefault(f"{name}/{kind}", []).append(
                         {"event_ts": run["event_ts"], "fields": ["t_s", "latency_s", "outcome", "served_by", "lb"],
                          "rows": [[round(s.start - run["event_ts"], 4), round(s.latency, 5), *s[2:]] for s in rows]})
-    (out / "lb-failover.json").write_text(json.dumps(report, indent=1) + "\n")
-    (out / "lb-failover-samples.json").write_text(json.dumps(samples) + "\n")
-    (out / "lb-failover.md").write_text(markdown(report))
-    print("\n" + markdown(report))
+    write_reports(out, "lb-failover", report, markdown(report), samples)
 
 
 def main() -> int:
@@ -554,8 +449,7 @@ def main() -> int:
     parser.add_argument("--target-worst", type=float, default=0.2, help="worst longest span without success, s")
     parser.add_argument("--out", type=Path, default=ROOT / "reports")
     args = parser.parse_args()
-    # The Ansible tools next to this Python (the venv), whatever PATH says.
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    labkit.use_venv_tools()
     profiles = args.profiles.split(",")
     args.faults = [f for f in args.faults.split(",") if f]
     if unknown := (set(profiles) - set(PROFILES)) | (set(args.faults) - set(FAULTS)):
@@ -596,7 +490,7 @@ def main() -> int:
                 report["targets"] = targets.markdown()
                 report["targets_missed"] = targets.missed
                 report["duration_s"] = round(time.time() - began, 1)
-                write_reports(report, args.out)
+                write_reports_of(report, args.out)
         finally:
             if applied != "ours":
                 try:

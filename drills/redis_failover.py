@@ -61,12 +61,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import json
-import os
-import re
-import select
-import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -74,26 +68,22 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from hafront.clientview import Sample, longest_gap, p99  # noqa: E402
-from hafront.report import provenance, provenance_line  # noqa: E402
+from hafront import lab as labkit  # noqa: E402
+from hafront.clientview import Sample, longest_gap, median, p99  # noqa: E402
+from hafront.lab import LabError  # noqa: E402
+from hafront.redis_probe import (DEADLINE, MASTER_NAME, PORT, TIMEOUT, WAIT_MS, Lab, NotReady, Returner,  # noqa: E402
+                                 SentinelWatch, Write, Writer, as_dict, client, down_after, load_lab, master_moves,
+                                 master_of, set_down_after, wait_until)
+from hafront.report import figure, panel, provenance, provenance_line, save_figure, write_reports  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-MASTER_NAME = "hafront"
-PORT, SENTINEL_PORT = 6379, 26379
-TIMEOUT = 0.25        # socket connect and read timeout of writers and pollers, seconds
-WAIT_MS = 100         # WAIT 1 <ms> after each SET
-POLL = 0.02           # Sentinel and returning-master poll interval, seconds
+ROOT = labkit.ROOT
 KILL_SLACK = 0.02     # writes that failed this long before the seen exit were in flight at the fault
 PRE, SETTLE, POST = 2.0, 3.0, 3.0  # writes before the kill; VIP back -> old master start; rejoined -> stop
-DEADLINE = 120.0      # every wait for the lab converges within this
-MAX_RUN = 600.0       # writers and pollers stop by themselves after this
 DOWN_AFTER_MS = (100, 30000)  # --down-after bounds: the role's minimum; a failover well within a run's waits
 WRITERS = ("vip", "sentinel")
 TARGETS = {  # name -> (limit, what it measures)
@@ -107,79 +97,7 @@ TARGETS = {  # name -> (limit, what it measures)
 }
 
 
-class LabError(RuntimeError):
-    """The lab cannot be used for the drill."""
-
-
-class NotReady(Exception):
-    """The tier is not (yet) in the state waited for; the message says why."""
-
-
-# ---------------------------------------------------------------- lab and commands
-class Lab(NamedTuple):
-    inventory: str
-    redis: dict[str, str]            # redis host -> its address
-    containers: dict[str, str]       # redis host -> container name
-    vip: str                         # first VIP of the load balancers
-    passwords: dict[str, str]        # app, monitor, admin, sentinel
-
-
-def load_lab(inventory: str) -> Lab:
-    proc = subprocess.run(["ansible-inventory", "-i", inventory, "--list"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    if proc.returncode:
-        raise LabError(f"ansible-inventory -i {inventory} failed: {proc.stderr.strip()[-500:]}")
-    inv = json.loads(proc.stdout)
-    hostvars, hosts = inv["_meta"]["hostvars"], inv.get("redis", {}).get("hosts", [])
-    lbs = inv.get("loadbalancers", {}).get("hosts", [])
-    if len(hosts) != 3 or not lbs:
-        raise LabError(f"{inventory}: want 3 hosts in group redis and load balancers, found {hosts} and {lbs}")
-    secrets = Path(os.environ.get("HAFRONT_LAB_SECRETS") or Path.home() / ".local/share/hafront/lab")
-    passwords = {}
-    for user in ("app", "monitor", "admin", "sentinel"):
-        if not (path := secrets / f"redis_{user}_password").is_file():
-            raise LabError(f"no {path}: deploy the Redis tier first (or set HAFRONT_LAB_SECRETS)")
-        passwords[user] = path.read_text().split(" salt=")[0].strip()  # Ansible's password lookup file
-    return Lab(inventory=inventory, redis={h: hostvars[h]["lab_address"] for h in hosts},
-               containers={h: f"{hostvars[h]['lab_name']}-{h}" for h in hosts},
-               vip=str(hostvars[lbs[0]]["lab_vips"][0]).split("/")[0], passwords=passwords)
-
-
-def client(lab: Lab, address: str, user: str, timeout: float = TIMEOUT) -> redis.Redis:
-    """Short timeouts and no retries: every failure is seen, none is hidden."""
-    auth = {"password": lab.passwords[user]} if user == "sentinel" else \
-        {"username": user, "password": lab.passwords[user]}
-    return redis.Redis(host=address, port=SENTINEL_PORT if user == "sentinel" else PORT, **auth,
-                       socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0),
-                       decode_responses=True)
-
-
-def master_of(sentinel: redis.Redis) -> str | None:
-    answer = sentinel.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)
-    return answer[0] if answer else None
-
-
-def as_dict(reply: Any) -> dict[str, Any]:
-    return reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2], strict=True))
-
-
-def podman(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["podman", *args], check=check, capture_output=True, text=True, timeout=timeout)
-
-
-def wait_until(what: str, predicate: Callable[[], Any], deadline: float = DEADLINE) -> Any:
-    """Poll predicate until it returns something truthy; fail with the last reason after deadline s."""
-    end, why = time.time() + deadline, "never answered"
-    while time.time() < end:
-        try:
-            if result := predicate():
-                return result
-        except (NotReady, redis.RedisError, OSError) as exc:
-            why = str(exc) or type(exc).__name__
-        time.sleep(0.2)
-    raise TimeoutError(f"gave up after {deadline:.0f} s waiting for {what} (last: {why})")
-
-
+# ---------------------------------------------------------------- the tier's state
 def healthy(lab: Lab) -> str:
     """The master's host when the tier is healthy, else NotReady with the reason."""
     roles = {}
@@ -223,199 +141,6 @@ def agreed_master(lab: Lab) -> str:
     return address
 
 
-def down_after(lab: Lab) -> dict[str, int]:
-    """Host -> the down-after-milliseconds its Sentinel runs for the master (SENTINEL MASTER)."""
-    values = {}
-    for host, address in lab.redis.items():
-        with client(lab, address, "sentinel", timeout=1) as s:
-            state = as_dict(s.execute_command("SENTINEL", "MASTER", MASTER_NAME))
-        values[host] = int(state["down-after-milliseconds"])
-    return values
-
-
-def set_down_after(lab: Lab, want: dict[str, int]) -> list[str]:
-    """SENTINEL SET on each Sentinel whose value differs, until every one reports its own; the hosts set."""
-    sent: list[str] = []
-
-    def applied() -> bool:
-        for host, ms in down_after(lab).items():
-            if ms != want[host]:
-                with client(lab, lab.redis[host], "sentinel", timeout=1) as s:
-                    s.execute_command("SENTINEL", "SET", MASTER_NAME, "down-after-milliseconds", str(want[host]))
-                sent.append(host)
-        if (now := down_after(lab)) != want:
-            raise NotReady(f"Sentinels report {now}")
-        return True
-    wait_until(f"every Sentinel to report down-after-milliseconds {want}", applied)
-    return sorted(set(sent))
-
-
-# ---------------------------------------------------------------- writers and pollers
-class Write(NamedTuple):
-    writer: str       # vip | sentinel
-    seq: int
-    key: str
-    start: float      # wall clock, seconds
-    latency: float    # seconds until the answer or the error
-    outcome: str      # ok | readonly | timeout | timeout_connect | refused | closed | reset | no_master | ...
-    replicas: int     # WAIT's answer; -1 when unknown
-    target: str       # address written to: the VIP, or the master Sentinel named
-
-
-def error_kind(exc: BaseException) -> str:
-    text = str(exc).lower()
-    named = {redis.ReadOnlyError: "readonly", redis.BusyLoadingError: "loading", redis.exceptions.NoPermissionError: "noperm"}
-    if kind := named.get(type(exc)):  # redis-py drops the error code from these messages
-        return kind
-    if isinstance(exc, redis.TimeoutError):
-        return "timeout_connect" if "connecting" in text else "timeout"
-    if isinstance(exc, redis.ConnectionError):
-        words = {"refused": "refused", "reset": "reset", "closed": "closed", "no route": "unreachable"}
-        return next((kind for word, kind in words.items() if word in text), "connection")
-    if isinstance(exc, redis.ResponseError):  # ERR, NOREPLICAS, MASTERDOWN, ...
-        return text.split()[0] if text else "error"
-    return type(exc).__name__
-
-
-class Writer(threading.Thread):
-    """SET + WAIT 1 at a fixed rate on one connection, until stop is set or MAX_RUN."""
-
-    def __init__(self, lab: Lab, name: str, runid: str, rate: float, stop: threading.Event) -> None:
-        super().__init__(daemon=True, name=f"writer-{name}")
-        self.lab, self.kind, self.runid, self.rate, self.stop = lab, name, runid, rate, stop
-        self.samples: list[Write] = []
-        self.conn: redis.Redis | None = None
-        self.target = lab.vip if name == "vip" else ""
-        self.sentinels = [client(lab, a, "sentinel") for a in lab.redis.values()] if name == "sentinel" else []
-
-    def _connect(self) -> redis.Redis:
-        if self.kind == "sentinel":
-            for i, sentinel in enumerate(self.sentinels):
-                with contextlib.suppress(redis.RedisError):
-                    if named := master_of(sentinel):
-                        self.target = named
-                        self.sentinels.insert(0, self.sentinels.pop(i))
-                        break
-            else:
-                raise LookupError("no Sentinel named a master")
-        return client(self.lab, self.target, "app")
-
-    def _write(self, seq: int) -> Write:
-        key = f"drill:{self.runid}:{self.kind}:{seq}"
-        start, t0 = time.time(), time.perf_counter()
-        replicas, outcome = -1, "ok"
-        try:
-            self.conn = self.conn or self._connect()
-            answers = self.conn.pipeline(transaction=False).set(key, key).wait(1, WAIT_MS).execute(raise_on_error=False)
-            if isinstance(answers[0], Exception):
-                raise answers[0]
-            replicas = answers[1] if isinstance(answers[1], int) else -1  # acked even if WAIT failed
-        except (redis.RedisError, LookupError) as exc:
-            outcome = "no_master" if isinstance(exc, LookupError) else error_kind(exc)
-            if self.conn is not None:
-                self.conn.close()
-            self.conn = None
-        return Write(self.kind, seq, key, start, time.perf_counter() - t0, outcome, replicas, self.target)
-
-    def run(self) -> None:
-        due, end, seq = time.time(), time.time() + MAX_RUN, 0
-        while time.time() < end and not self.stop.wait(max(0.0, due - time.time())):
-            self.samples.append(self._write(seq))
-            seq += 1
-            due = max(due + 1 / self.rate, time.time())  # late: go on at once, no burst to catch up
-        for c in [self.conn, *self.sentinels]:
-            if c is not None:
-                c.close()
-
-
-class SentinelWatch(threading.Thread):
-    """Polls one Sentinel every POLL s; keeps each change of its answer (None: no answer)."""
-
-    def __init__(self, lab: Lab, host: str, stop: threading.Event, max_seconds: float = MAX_RUN) -> None:
-        super().__init__(daemon=True, name=f"sentinel-{host}")
-        self.lab, self.host, self.stop, self.max_seconds = lab, host, stop, max_seconds
-        self.changes: list[tuple[float, str | None]] = []
-
-    def run(self) -> None:
-        c, end, last = client(self.lab, self.lab.redis[self.host], "sentinel"), time.time() + self.max_seconds, "-"
-        while time.time() < end and not self.stop.is_set():
-            try:
-                answer = master_of(c)
-            except redis.RedisError:
-                answer = None
-            if answer != last:
-                self.changes.append((time.time(), answer))
-                last = answer
-            self.stop.wait(POLL)
-        c.close()
-
-    def first(self, since: float, accept: Callable[[str | None], bool]) -> float | None:
-        return next((t for t, a in self.changes if t >= since and accept(a)), None)
-
-
-class Returner(threading.Thread):
-    """The killed master coming back: TCP accept time, then ROLE (monitor) and a direct SET (app)."""
-
-    def __init__(self, lab: Lab, host: str, new_master: str, runid: str, stop: threading.Event) -> None:
-        super().__init__(daemon=True, name=f"returner-{host}")
-        self.lab, self.address, self.new_master, self.runid, self.stop = lab, lab.redis[host], new_master, runid, stop
-        self.tcp_ts: float | None = None
-        self.rejoined_ts: float | None = None
-        self.roles: Counter[str] = Counter()
-        self.role_changes: list[tuple[float, str]] = []
-        self.direct_writes: Counter[str] = Counter()
-
-    def run(self) -> None:
-        end = time.time() + MAX_RUN
-        while self.tcp_ts is None and time.time() < end and not self.stop.is_set():
-            try:
-                socket.create_connection((self.address, PORT), timeout=TIMEOUT).close()
-                self.tcp_ts = time.time()
-            except OSError:
-                self.stop.wait(POLL)
-        mon, app, n = client(self.lab, self.address, "monitor"), client(self.lab, self.address, "app"), 0
-        while time.time() < end and not self.stop.is_set():
-            try:
-                role = mon.execute_command("ROLE")
-                state = "master" if role[0] == "master" else f"{role[0]} of {role[1]} {role[3]}"
-                if self.rejoined_ts is None and list(role[:4]) == ["slave", self.new_master, PORT, "connected"]:
-                    self.rejoined_ts = time.time()
-            except redis.RedisError as exc:
-                state = f"error {error_kind(exc)}"
-            self.roles[state] += 1
-            if len(self.role_changes) < 200 and (not self.role_changes or self.role_changes[-1][1] != state):
-                self.role_changes.append((time.time(), state))  # bounded: a node that never syncs flaps
-            try:
-                app.set(f"drill:{self.runid}:marker:{n}", "written to the returning old master")
-                self.direct_writes["accepted"] += 1
-            except redis.RedisError as exc:
-                self.direct_writes[error_kind(exc)] += 1
-            n += 1
-            self.stop.wait(POLL)
-        mon.close()
-        app.close()
-
-
-def kill_container(lab: Lab, host: str) -> tuple[float, str]:
-    """podman kill; the fault time is when redis-server's main process exits (pidfd), if it can be watched."""
-    name, fd = lab.containers[host], None
-    try:
-        main = podman("exec", name, "systemctl", "show", "-p", "MainPID", "--value", "redis-server").stdout.strip()
-        hpid = dict(line.split() for line in podman("top", name, "pid", "hpid").stdout.splitlines()[1:])
-        fd = os.pidfd_open(int(hpid[main]))
-    except (subprocess.SubprocessError, KeyError, ValueError, OSError) as exc:
-        print(f"  (cannot watch redis-server on {host}: {exc!r}; kill time = podman kill returned)", flush=True)
-    try:
-        proc = subprocess.Popen(["podman", "kill", name], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        died = time.time() if fd is not None and select.select([fd], [], [], 30)[0] else None
-        if proc.wait(timeout=30):
-            raise LabError(f"podman kill {name} failed: {proc.stderr.read().strip() if proc.stderr else ''}")
-        return (died, "redis-server exit (pidfd)") if died else (time.time(), "podman kill returned")
-    finally:
-        if fd is not None:
-            os.close(fd)
-
-
 # ---------------------------------------------------------------- one run
 def gap(writes: list[Write], event: float) -> dict[str, Any]:
     """Writes in flight at or after event, their failures, and the first success sent after the first failure."""
@@ -433,16 +158,6 @@ def p99_ms(values: list[float]) -> float | None:
 
 def rel(ts: float | None, origin: float) -> float | None:
     return None if ts is None else round(ts - origin, 4)
-
-
-def master_moves(changes: list[tuple[float, str | None]], before: str) -> list[tuple[float, str]]:
-    """When the master one Sentinel names changed, from `before` on; no answer is no change."""
-    moves, last = [], before
-    for t, answer in changes:
-        if answer is not None and answer != last:
-            moves.append((t, answer))
-            last = answer
-    return moves
 
 
 def writer_result(ws: list[Write], kill: float, started: float | None) -> dict[str, Any]:
@@ -489,7 +204,7 @@ def run_once(lab: Lab, index: int, rate: float) -> dict[str, Any]:
     try:
         time.sleep(PRE)  # fixed window: the baseline before the kill
         killing = True
-        kill, kill_source = kill_container(lab, old)
+        kill, kill_source = labkit.kill_timed(lab.containers[old], ["redis-server"], required=False)
         new_ts = waited("a Sentinel to name a new master", named_new)
         new_addr = next((a for w in watches.values() for t, a in w.changes if t == new_ts), None)
         vip_back = waited("a write through the VIP to succeed again", lambda: gap(writers["vip"].samples[:], kill)["back"])
@@ -498,7 +213,7 @@ def run_once(lab: Lab, index: int, rate: float) -> dict[str, Any]:
             ret = Returner(lab, old, new_addr, runid, stop)
             ret.start()
         started = time.time()
-        podman("start", lab.containers[old])
+        labkit.podman("start", lab.containers[old])
         if (back := ret) is not None:
             waited(f"{old} to be a connected replica of {new_addr}", lambda: back.rejoined_ts, DEADLINE)
         time.sleep(POST)  # fixed window: writes after the old master rejoined
@@ -507,7 +222,7 @@ def run_once(lab: Lab, index: int, rate: float) -> dict[str, Any]:
         for thread in [*watches.values(), *writers.values(), *([ret] if ret else [])]:
             thread.join(timeout=30)
         if started is None and killing:  # the run broke between kill and restart: bring the node back
-            podman("start", lab.containers[old], check=False)
+            labkit.podman("start", lab.containers[old], check=False)
 
     samples = {name: w.samples for name, w in writers.items()}
     lost, markers = reconcile(lab, [w for ws in samples.values() for w in ws], runid)
@@ -587,21 +302,20 @@ def rerun_site(lab: Lab, log: Path, verbose: bool = False) -> dict[str, Any]:
     watches = [SentinelWatch(lab, h, stop, max_seconds=1900) for h in lab.redis]
     for w in watches:
         w.start()
-    env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
-    cmd = ["ansible-playbook", "-i", lab.inventory, "playbooks/site.yml", *(["-vvv"] if verbose else [])]
-    print(f"re-running {' '.join(cmd)} (log: {log})", flush=True)
+    print(f"re-running ansible-playbook -i {lab.inventory} playbooks/site.yml{' -vvv' if verbose else ''} (log: {log})",
+          flush=True)
+    log.write_text("")  # the log is this run's only: a test greps it for secrets
     try:
-        with log.open("w") as out:
-            rc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=1800).returncode
+        run = labkit.run_playbook(lab.inventory, "site.yml", *(["-vvv"] if verbose else []), log=log, timeout=1800,
+                                  check=False)
     finally:
         stop.set()
         for w in watches:
             w.join(timeout=30)
-    recap = re.findall(r"^\S+\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)",
-                       log.read_text().split("PLAY RECAP")[-1], re.M)
+    totals = run.totals
     after = wait_until("a healthy Redis tier after the rerun", lambda: healthy(lab))
-    return {"rerun_rc": rc, "rerun_changed": sum(int(c) for c, _, _ in recap) if recap else None,
-            "rerun_failed": sum(int(u) + int(f) for _, u, f in recap), "master_before_rerun": before,
+    return {"rerun_rc": run.rc, "rerun_changed": totals.get("changed") if run.recap else None,
+            "rerun_failed": totals.get("unreachable", 0) + totals.get("failed", 0), "master_before_rerun": before,
             "master_after_rerun": after, "log": str(log),
             "master_answers_during_rerun": sorted({a for w in watches for _, a in w.changes if a})}
 
@@ -631,8 +345,7 @@ def run_profiles(lab: Lab, report: dict[str, Any], values: list[int], repeat: in
 # ---------------------------------------------------------------- summary and reports
 def summary_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     def med(key: str) -> float | None:
-        values = [r[key] for r in runs if r.get(key) is not None]
-        return round(statistics.median(values), 4) if values else None
+        return median(r.get(key) for r in runs)
 
     def total(key: str) -> int | None:
         return None if any(r.get(key) is None for r in runs) else sum(r[key] for r in runs)
@@ -647,7 +360,7 @@ def summary_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for name in WRITERS:
         ws = [r["writers"][name] for r in runs]
         s[name] = {k: sum(w[k] for w in ws) for k in ("writes", "acked", "confirmed", "failed", "failed_after_return")}
-        s[name]["p99_ms"] = statistics.median(v) if (v := [w["p99_ms"] for w in ws if w["p99_ms"] is not None]) else None
+        s[name]["p99_ms"] = median(w["p99_ms"] for w in ws)
     return s
 
 
@@ -765,16 +478,12 @@ def median_run(runs: list[dict[str, Any]]) -> int:
 
 
 def plot(report: dict[str, Any], path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     if profiles := report.get("profiles"):  # one row per down-after value: its median run
         rows = [(f"down-after {p['down_after_ms']} ms: run {k + 1} of {len(p['runs'])} (median VIP write gap)\n",
                  p["runs"][k]) for p in profiles.values() if p["runs"] for k in [median_run(p["runs"])]]
     else:
         rows = [(f"run {i + 1}, ", r) for i, r in enumerate(report["runs"])]
-    fig, axes = plt.subplots(len(rows), 2, figsize=(14, 3.8 * len(rows)), squeeze=False, sharey=True)
+    fig, axes = figure(len(rows), 2, 7, 3.8)
     groups = (("confirmed (WAIT ≥ 1)", "tab:green", 3, lambda w: w.outcome == "ok" and w.replicas >= 1),
               ("acked, not confirmed", "tab:orange", 6, lambda w: w.outcome == "ok" and w.replicas < 1),
               ("failed", "tab:red", 9, lambda w: w.outcome != "ok"))
@@ -789,29 +498,20 @@ def plot(report: dict[str, Any], path: Path) -> None:
             lines.append((t, "grey", "-.", f"old master rejoined (+{t:.2f} s)"))
         lines += [(t, "tab:red", "--", f"master moved again: {h} (+{t:.2f} s)") for t, h in run["master_moves"][1:]]
         for col, name in enumerate(WRITERS):
-            ax, ws, kill = axes[row][col], run["samples"][name], run["kill_ts"]
-            for label, colour, size, keep in groups:
-                if pts := [(w.start - kill, w.latency * 1000) for w in ws if keep(w)]:
-                    ax.scatter(*zip(*pts, strict=True), s=size, c=colour, label=label, zorder=2)
+            ax, ws, kill, r = axes[row][col], run["samples"][name], run["kill_ts"], run["writers"][name]
             if pts := [(w.start - kill, w.latency * 1000) for w in ws if w.key in run["lost"]]:
-                ax.scatter(*zip(*pts, strict=True), s=40, c="black", marker="x", label="acked, then lost", zorder=4)
-            for t, colour, style, label in lines:
-                ax.axvline(t, color=colour, ls=style, lw=1.2, label=label)
-            ax.set_yscale("log")
-            r = run["writers"][name]
+                ax.scatter(*zip(*pts, strict=True), s=40, c="black", marker="x", label="acked, then lost", zorder=5)
             gap_s = "no recovery" if r["write_gap_s"] is None else f"{r['write_gap_s']:.3f} s"
-            ax.set_title(f"{title}writer {name}: {run['old_master']} killed; write gap {gap_s}, "
-                         f"failed {r['failed']}/{r['writes']}", fontsize=9)
-            ax.set_xlabel("seconds from kill")
-            ax.legend(fontsize=7, loc="upper right", framealpha=0.7)
+            panel(ax, f"{title}writer {name}: {run['old_master']} killed; write gap {gap_s}, failed {r['failed']}/"
+                      f"{r['writes']}", "seconds from kill",
+                  [(label, colour, size, [(w.start - kill, w.latency * 1000) for w in ws if keep(w)])
+                   for label, colour, size, keep in groups], lines, legend="upper right")
         axes[row][0].set_ylabel("write latency (ms)")
-    fig.suptitle(f"Redis failover drill, {report['date']}, {report['rate']:.0f} writes/s per writer "
-                 f"(SET + WAIT 1 {WAIT_MS}){', Sentinel down-after-milliseconds compared' if profiles else ''}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, f"Redis failover drill, {report['date']}, {report['rate']:.0f} writes/s per writer "
+                f"(SET + WAIT 1 {WAIT_MS}){', Sentinel down-after-milliseconds compared' if profiles else ''}", dpi=110)
 
 
-def write_reports(report: dict[str, Any], out: Path) -> None:
+def write_reports_of(report: dict[str, Any], out: Path) -> None:
     plot(report, out / "redis-failover.png")
     samples = []  # raw writes go to their own file: the summary stays readable
     runs = ([(name, r) for name, p in report["profiles"].items() for r in p["runs"]] if "profiles" in report
@@ -823,11 +523,8 @@ def write_reports(report: dict[str, Any], out: Path) -> None:
                         "fields": ["t_s", "latency_s", "outcome", "replicas", "seq", "target", "lost"],
                         "writers": {n: [[round(w.start - kill, 4), round(w.latency, 5), w.outcome, w.replicas,
                                          w.seq, w.target, w.key in lost] for w in ws] for n, ws in rows.items()}})
-    (out / "redis-failover.json").write_text(json.dumps(report, indent=1) + "\n")
-    (out / "redis-failover-samples.json").write_text(json.dumps(samples) + "\n")
-    table = markdown(report)
-    (out / "redis-failover.md").write_text(f"# Redis failover drill, {report['date']}\n\n{table}")
-    print("\n" + table)
+    write_reports(out, "redis-failover", report, f"# Redis failover drill, {report['date']}\n\n{markdown(report)}",
+                  samples)
 
 
 def down_after_list(text: str) -> list[int]:
@@ -853,8 +550,7 @@ def main() -> int:
     parser.add_argument("--rerun-verbose", action="store_true", help="run that site.yml at -vvv (its log is in --out)")
     parser.add_argument("--out", type=Path, default=ROOT / "reports", help="default reports/")
     args = parser.parse_args()
-    # The Ansible tools next to this Python (the venv), whatever PATH says.
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    labkit.use_venv_tools()
     args.out.mkdir(parents=True, exist_ok=True)
     began = time.time()
     try:
@@ -898,7 +594,7 @@ def main() -> int:
         if report["runs"]:  # what was measured is written even if a later step failed
             report["duration_s"] = round(time.time() - began, 1)
             summarise(report)
-            write_reports(report, args.out)
+            write_reports_of(report, args.out)
             for name, t in report["targets"].items():
                 if not t["pass"]:
                     print(f"!! redis_failover: target missed: {TARGETS[name][1]}: {t['value']} (limit {t['limit']})",

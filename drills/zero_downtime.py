@@ -38,30 +38,20 @@ the inventory. Reports: <out>/zero-downtime.{json,md}.
 from __future__ import annotations
 
 import argparse
-import base64
-import http.client
-import json
-import os
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from hafront.clientview import Sample, longest_gap, p99  # noqa: E402
-from hafront.probe import Probe  # noqa: E402
-from hafront.report import Targets, provenance, provenance_line  # noqa: E402
-from lb_failover import kill_timed, podman, wait_until  # noqa: E402
+from hafront import lab as labkit  # noqa: E402
+from hafront.clientview import window_impact as impact  # noqa: E402
+from hafront.probe import Probe, fetch, parse_metrics, stats_csv  # noqa: E402
+from hafront.report import Targets, provenance, provenance_line, write_reports  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = labkit.ROOT
 OPS = ["drain", "remove", "undrain", "add", "weight", "weight_back", "rolling", "kill"]
 STOCK = ROOT / "drills/stock-haproxy.yml"
 LEAD, SETTLE = 1.0, 2.0      # probe seconds before and after each operation
@@ -80,19 +70,12 @@ class Lab(NamedTuple):
 
 
 def load_lab(inventory: str) -> Lab:
-    path = ROOT / inventory
-    inv = json.loads(subprocess.run(["ansible-inventory", "-i", str(path), "--list"], cwd=ROOT, check=True,
-                                    capture_output=True, text=True).stdout)
-    hostvars = inv["_meta"]["hostvars"]
-    lbs = inv["loadbalancers"]["hosts"]
-    first = hostvars[lbs[0]]
-    secrets = Path(os.environ.get("HAFRONT_LAB_SECRETS") or Path.home() / ".local/share/hafront/lab")
-    password = (secrets / "haproxy_stats_password").read_text().split(" salt=")[0].strip()
-    return Lab(inventory=path, lbs={h: hostvars[h]["lab_address"] for h in lbs}, vips=list(first["lab_vips"]),
-               web=list(inv["web"]["hosts"]),
-               containers={h: v["ansible_host"] for h, v in hostvars.items() if "ansible_host" in v},
+    inv = labkit.load_inventory(ROOT / inventory)
+    first = inv.hostvars[inv.hosts("loadbalancers")[0]]
+    return Lab(inventory=ROOT / inventory, lbs=inv.addresses("loadbalancers"), vips=list(first["lab_vips"]),
+               web=inv.hosts("web"), containers={**inv.containers("loadbalancers"), **inv.containers("web")},
                stats_port=int(first.get("haproxy_stats_port", 8404)),
-               stats_auth=(str(first.get("haproxy_stats_user", "admin")), password))
+               stats_auth=(str(first.get("haproxy_stats_user", "admin")), labkit.secret("haproxy_stats_password")))
 
 
 # ---------------------------------------------------------------- HAProxy's view
@@ -101,36 +84,15 @@ class Server(NamedTuple):
     weight: int
 
 
-def fetch(lab: Lab, lb: str, path: str) -> str:
-    conn = http.client.HTTPConnection(lab.lbs[lb], lab.stats_port, timeout=2)
-    token = base64.b64encode(":".join(lab.stats_auth).encode()).decode()
-    try:
-        conn.request("GET", path, headers={"Authorization": f"Basic {token}"})
-        return conn.getresponse().read().decode()
-    finally:
-        conn.close()
-
-
 def stats(lab: Lab, lb: str, backend: str = "be_web") -> dict[str, Server]:
     """server -> (status, weight) as one load balancer's HAProxy has them."""
-    lines = fetch(lab, lb, "/stats;csv").splitlines()
-    header = lines[0].lstrip("# ").split(",")
-    rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
-    return {r["svname"]: Server(r["status"], int(r["weight"] or 0)) for r in rows
+    return {r["svname"]: Server(r["status"], int(r["weight"] or 0))
+            for r in stats_csv(lab.lbs[lb], lab.stats_port, lab.stats_auth, timeout=2)
             if r["pxname"] == backend and r["svname"] not in ("FRONTEND", "BACKEND")}
 
 
-def vrrp_transitions(lab: Lab, since: float) -> list[dict[str, str]]:
-    """keepalived-notify lines (every VRRP transition, wall-clock stamped) since `since`."""
-    found = []
-    for lb in lab.lbs:
-        out = podman("exec", lab.containers[lb], "journalctl", "-q", "-t", "keepalived-notify", "-o", "cat",
-                     "--since", f"@{int(since) - 1}", check=False).stdout
-        for line in out.splitlines():
-            fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
-            if "ts" in fields and float(fields["ts"]) >= since:
-                found.append(fields)
-    return sorted(found, key=lambda f: float(f["ts"]))
+def vrrp_transitions(lab: Lab, since: float) -> list[dict[str, Any]]:
+    return labkit.vrrp_transitions({lb: lab.containers[lb] for lb in lab.lbs}, since)
 
 
 def vrrp_settled(lab: Lab, quiet: float = 10.0) -> bool:
@@ -143,15 +105,18 @@ def all_stats(lab: Lab) -> dict[str, dict[str, Server]]:
     return {lb: stats(lab, lb) for lb in lab.lbs}
 
 
+def all_up(lab: Lab) -> bool:
+    return all(s.status == "UP" for v in all_stats(lab).values() for s in v.values())
+
+
 def workers(lab: Lab) -> dict[str, tuple[float, float]]:
     """Per load balancer: the serving worker's start time and connection count. A reload
     starts a new worker: the start time moves, or (same second) the count starts over."""
+    names = ("haproxy_process_start_time_seconds", "haproxy_process_connections_total")
     found = {}
-    for lb in lab.lbs:
-        metrics = dict(line.split(" ", 1) for line in fetch(lab, lb, "/metrics").splitlines()
-                       if line.startswith(("haproxy_process_start_time_seconds ", "haproxy_process_connections_total ")))
-        found[lb] = (float(metrics["haproxy_process_start_time_seconds"]),
-                     float(metrics["haproxy_process_connections_total"]))
+    for lb, address in lab.lbs.items():
+        metrics = parse_metrics(fetch(address, lab.stats_port, "/metrics", auth=lab.stats_auth, timeout=2)[2], names)
+        found[lb] = (metrics[names[0]], metrics[names[1]])
     return found
 
 
@@ -159,55 +124,12 @@ def reloaded(before: tuple[float, float], after: tuple[float, float]) -> bool:
     return after[0] != before[0] or after[1] < before[1]
 
 
-# ---------------------------------------------------------------- inventory copies
-def inventory_copy(lab: Lab, tmp: Path, edit) -> Path:
-    """A copy of the inventory directory with hosts.yml changed by edit(hosts_dict)."""
-    dest = tmp / f"inv-{len(list(tmp.iterdir()))}"
-    shutil.copytree(lab.inventory, dest)  # symlinked group_vars become plain files
-    hosts = yaml.safe_load((dest / "hosts.yml").read_text())
-    edit(hosts)
-    (dest / "hosts.yml").write_text(yaml.safe_dump(hosts, sort_keys=False))
-    return dest
-
-
-def find_group(node: dict[str, Any], name: str) -> dict[str, Any]:
-    for group, body in (node.get("children") or {}).items():
-        if group == name:
-            return body
-        try:
-            return find_group(body or {}, name)
-        except KeyError:
-            pass
-    raise KeyError(name)
-
-
 def playbook(inventory: Path, name: str, *extra: str, log: Path) -> dict[str, int]:
     """Run a playbook; return the PLAY RECAP summed over hosts (changed, failed, ...)."""
-    cmd = ["ansible-playbook", "-i", str(inventory), f"playbooks/{name}", *extra]
-    # The project's own settings and plain output, also when run from Molecule (which
-    # exports its own ANSIBLE_* settings and colours).
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env |= {"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT)
-    with log.open("a") as out:
-        out.write(f"\n$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
-    if proc.returncode:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}); see {log}")
-    recap: Counter[str] = Counter()
-    for key, value in re.findall(r"\b(ok|changed|unreachable|failed|skipped|rescued|ignored)=(\d+)",
-                                 proc.stdout.rsplit("PLAY RECAP", 1)[-1]):
-        recap[key] += int(value)
-    if not recap:
-        raise RuntimeError(f"no PLAY RECAP in the output of {' '.join(cmd)}; see {log}")
-    return dict(recap)
+    return labkit.run_playbook(inventory, name, *extra, log=log, timeout=PLAYBOOK_TIMEOUT).totals
 
 
 # ---------------------------------------------------------------- backend kill
-def kill_backend(lab: Lab, host: str) -> float:
-    """podman kill; returns when the backend's nginx main process died."""
-    return kill_timed(lab.containers[host], ["nginx"])
-
-
 def first_down(lab: Lab, host: str, since: float, deadline: float = 60) -> dict[str, float | None]:
     """Per load balancer: seconds from `since` to the first poll showing host DOWN."""
     seen: dict[str, float | None] = {lb: None for lb in lab.lbs}
@@ -225,26 +147,12 @@ def first_down(lab: Lab, host: str, since: float, deadline: float = 60) -> dict[
 
 
 def restore_backend(lab: Lab, host: str) -> None:
-    podman("start", lab.containers[host])
-    wait_until(f"nginx on {host}", lambda: podman("exec", lab.containers[host], "systemctl", "is-active", "nginx",
-                                                  check=False).stdout.strip() == "active")
-    wait_until(f"{host} UP on every load balancer",
-               lambda: all(s[host].status == "UP" for s in all_stats(lab).values()))
+    labkit.start(lab.containers[host], "nginx")
+    labkit.wait_until(f"{host} UP on every load balancer",
+                      lambda: all(s[host].status == "UP" for s in all_stats(lab).values()))
 
 
 # ---------------------------------------------------------------- measuring
-def impact(samples: list[Sample], start: float, end: float) -> dict[str, Any]:
-    window = [s for s in samples if start <= s.start + s.latency and s.start <= end]
-    failed = [s for s in window if s.outcome != "ok"]
-    return {"requests": len(window), "failed": len(failed), "failures": dict(Counter(s.outcome for s in failed)),
-            # When each failure started (wall clock), for lining up with journals: the first 20.
-            "failed_at": [round(s.start, 3) for s in failed[:20]],
-            "p99_ms": None if not window else round(p99(s.latency for s in window) * 1000, 1),
-            "longest_gap_s": longest_gap(window, start)["longest_gap_s"] if window else None,
-            "max_ms": round(max((s.latency for s in window), default=0) * 1000, 1),
-            "served_by": dict(Counter(s.served_by for s in window if s.outcome == "ok"))}
-
-
 def measured(lab: Lab, rate: float, action) -> dict[str, Any]:
     """Run action() under the probe; return its result plus what the probe saw."""
     with Probe(lab.vips, rate, max_seconds=PLAYBOOK_TIMEOUT) as probe:
@@ -270,35 +178,26 @@ def run_ops(lab: Lab, ops: list[str], rate: float, log: Path, profile: str) -> d
         site = ("site.yml", "--limit", "loadbalancers:web")
 
         def without(hosts: dict[str, Any]) -> None:
-            find_group(hosts["all"], "web")["hosts"].pop(removed)
+            labkit.find_group(hosts["all"], "web")["hosts"].pop(removed)
 
         def heavier(hosts: dict[str, Any]) -> None:
-            entry = find_group(hosts["all"], "web")["hosts"][weighted]
+            entry = labkit.find_group(hosts["all"], "web")["hosts"][weighted]
             entry["haproxy_capacity"] = float(entry.get("haproxy_capacity", 1)) * 2
+
+        drain = ("drain.yml", "-e", f"drain_host={drained}")
+        plays = {"drain": (inv, drain, drained), "undrain": (inv, (*drain, "-e", "undrain=true"), drained),
+                 "remove": (without, site, removed), "add": (inv, site, removed), "weight": (heavier, site, weighted),
+                 "weight_back": (inv, site, weighted), "rolling": (inv, ("rolling_restart.yml",), None)}
 
         def op(name: str) -> dict[str, Any]:
             before, started = all_stats(lab), workers(lab)
-            if name == "drain":
-                res = measured(lab, rate, lambda: {"recap": playbook(inv, "drain.yml", "-e", f"drain_host={drained}",
-                                                                      log=log), "host": drained})
-            elif name == "undrain":
-                res = measured(lab, rate, lambda: {"recap": playbook(inv, "drain.yml", "-e", f"drain_host={drained}",
-                                                                      "-e", "undrain=true", log=log), "host": drained})
-            elif name == "remove":
-                changed = inventory_copy(lab, tmp, without)
-                res = measured(lab, rate, lambda: {"recap": playbook(changed, *site, log=log), "host": removed})
-            elif name in ("add", "weight_back"):
-                res = measured(lab, rate, lambda: {"recap": playbook(inv, *site, log=log),
-                                                   "host": removed if name == "add" else weighted})
-            elif name == "weight":
-                changed = inventory_copy(lab, tmp, heavier)
-                res = measured(lab, rate, lambda: {"recap": playbook(changed, *site, log=log), "host": weighted})
-            elif name == "rolling":
-                res = measured(lab, rate, lambda: {"recap": playbook(inv, "rolling_restart.yml", log=log)})
-            elif name == "kill":
+            if name == "kill":
                 res = kill_op(lab, killed, rate)
             else:
-                raise ValueError(name)
+                source, argv, host = plays[name]
+                target = source if isinstance(source, Path) else labkit.inventory_copy(inv, tmp, source)
+                res = measured(lab, rate, lambda: {"recap": playbook(target, *argv, log=log),
+                                                   **({"host": host} if host else {})})
             after, now = all_stats(lab), workers(lab)
             res["reloaded"] = {lb: reloaded(started[lb], now[lb]) for lb in lab.lbs}
             res["before"] = {lb: {h: list(s) for h, s in v.items()} for lb, v in before.items()}
@@ -322,7 +221,7 @@ def kill_op(lab: Lab, host: str, rate: float) -> dict[str, Any]:
     marks: dict[str, Any] = {}
 
     def action() -> dict[str, Any]:
-        died = kill_backend(lab, host)
+        died = labkit.kill_timed(lab.containers[host], ["nginx"])[0]
         marks["died"] = died
         marks["down"] = first_down(lab, host, died)
         marks["all_down"] = died + max((v for v in marks["down"].values() if v is not None), default=0)
@@ -346,9 +245,8 @@ def apply_profile(lab: Lab, profile: str, log: Path) -> None:
     extra = ("-e", f"@{STOCK.relative_to(ROOT)}") if profile == "stock" else ()
     print(f"[{profile}] applying the profile to the load balancers (log: {log})", flush=True)
     playbook(lab.inventory, "site.yml", "--limit", "loadbalancers", *extra, log=log)
-    wait_until("every backend UP on every load balancer",
-               lambda: all(s.status == "UP" for v in all_stats(lab).values() for s in v.values()))
-    wait_until("10 s with no VRRP transition", lambda: vrrp_settled(lab))
+    labkit.wait_until("every backend UP on every load balancer", lambda: all_up(lab))
+    labkit.wait_until("10 s with no VRRP transition", lambda: vrrp_settled(lab))
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -408,9 +306,8 @@ def main() -> int:
                               "provenance": provenance(),
                               "rate": args.rate, "profiles": {}}
     try:
-        wait_until("every backend UP on every load balancer",
-                   lambda: all(s.status == "UP" for v in all_stats(lab).values() for s in v.values()))
-        wait_until("10 s with no VRRP transition", lambda: vrrp_settled(lab))
+        labkit.wait_until("every backend UP on every load balancer", lambda: all_up(lab))
+        labkit.wait_until("10 s with no VRRP transition", lambda: vrrp_settled(lab))
         for profile in profiles:
             if profile == "stock":
                 apply_profile(lab, "stock", log)
@@ -422,9 +319,7 @@ def main() -> int:
             apply_profile(lab, "ours", log)
     targets = check_targets(report)
     report["targets"], report["targets_missed"] = targets.markdown(), targets.missed
-    (args.out / "zero-downtime.json").write_text(json.dumps(report, indent=2) + "\n")
-    (args.out / "zero-downtime.md").write_text(markdown(report))
-    print(markdown(report))
+    write_reports(args.out, "zero-downtime", report, markdown(report), indent=2)
     return targets.verdict("zero_downtime")
 
 

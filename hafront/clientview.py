@@ -92,6 +92,19 @@ def impact(samples: Sequence[Sample], event: float, bin_s: float = 1.0) -> dict[
     }
 
 
+def window_impact(samples: Sequence[Sample], start: float, end: float) -> dict[str, Any]:
+    """Every request that was in flight at some moment of [start, end], and what it got."""
+    window = [s for s in samples if start <= s.end and s.start <= end]
+    failed = [s for s in window if not s.ok]
+    return {"requests": len(window), "failed": len(failed), "failures": dict(Counter(s.outcome for s in failed)),
+            # When each failure started (wall clock), for lining up with journals: the first 20.
+            "failed_at": [round(s.start, 3) for s in failed[:20]],
+            "p99_ms": _ms(p99(s.latency for s in window)),
+            "longest_gap_s": longest_gap(window, start)["longest_gap_s"] if window else None,
+            "max_ms": round(max((s.latency for s in window), default=0) * 1000, 1),
+            "served_by": dict(Counter(s.served_by for s in window if s.ok))}
+
+
 def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 

@@ -5,6 +5,7 @@ listener: no keep-alive connection hides a dead node. Loops are bounded in count
 """
 from __future__ import annotations
 
+import base64
 import concurrent.futures as cf
 import http.client
 import threading
@@ -70,3 +71,40 @@ class Probe:
         self._stop.set()
         self._thread.join()
         return self.samples
+
+
+def fetch(address: str, port: int, path: str = "/", headers: dict[str, str] | None = None,
+          auth: tuple[str, str] | None = None, timeout: float = 10) -> tuple[int, dict[str, str], str]:
+    """One GET on a new connection (basic auth if given): status, lower-cased headers, body."""
+    hdrs = dict(headers or {})
+    if auth:
+        hdrs["Authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
+    conn = http.client.HTTPConnection(address, port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=hdrs)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read().decode()
+    finally:
+        conn.close()
+
+
+def parse_stats_csv(text: str) -> list[dict[str, str]]:
+    """HAProxy's stats CSV: one dict per proxy or server row, keyed by the header."""
+    lines = text.splitlines()
+    if not lines:
+        return []
+    header = lines[0].lstrip("# ").split(",")
+    return [dict(zip(header, line.split(","))) for line in lines[1:] if line]
+
+
+def stats_csv(address: str, port: int, auth: tuple[str, str], timeout: float = 10) -> list[dict[str, str]]:
+    status, _headers, body = fetch(address, port, "/stats;csv", auth=auth, timeout=timeout)
+    if status != 200:
+        raise OSError(f"stats CSV of {address}:{port} answered {status}")
+    return parse_stats_csv(body)
+
+
+def parse_metrics(text: str, names: tuple[str, ...]) -> dict[str, float]:
+    """The named unlabelled samples of a Prometheus text exposition."""
+    values = dict(line.split(" ", 1) for line in text.splitlines() if line.startswith(tuple(f"{n} " for n in names)))
+    return {name: float(value) for name, value in values.items()}

@@ -1,6 +1,7 @@
 """What every drill report carries: where it ran, and which targets it missed."""
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -72,3 +73,45 @@ class Targets:
         if not self.missed:
             print(f"{drill}: all {len(self.checks)} targets met", flush=True)
         return 1 if self.missed else 0
+
+
+def write_reports(out: Path, stem: str, report: dict[str, Any], markdown: str, samples: Any = None,
+                  indent: int = 1) -> None:
+    """<stem>.json (the report), <stem>-samples.json (raw samples, if any: the summary stays
+    readable), <stem>.md; the Markdown is printed too."""
+    (out / f"{stem}.json").write_text(json.dumps(report, indent=indent) + "\n")
+    if samples is not None:
+        (out / f"{stem}-samples.json").write_text(json.dumps(samples) + "\n")
+    (out / f"{stem}.md").write_text(markdown)
+    print("\n" + markdown, flush=True)
+
+
+def figure(rows: int, cols: int, width: float, height: float) -> tuple[Any, Any]:
+    """A grid of panels sharing the latency axis (matplotlib without a display)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False, sharey=True)
+
+
+def panel(ax: Any, title: str, xlabel: str, points: list[tuple[str, str, float, list[tuple[float, float]]]],
+          lines: list[tuple[float, str, str, str]], legend: str = "upper left") -> None:
+    """One panel: point groups (label, colour, size, [(t, ms)]) on a log latency axis, and
+    vertical lines (t, colour, style, label)."""
+    for z, (label, colour, size, pts) in enumerate(points):
+        if pts:
+            ax.scatter(*zip(*pts, strict=True), s=size, c=colour, label=label, zorder=2 + z)
+    for t, colour, style, label in lines:
+        ax.axvline(t, color=colour, ls=style, lw=1.2, label=label)
+    ax.set_yscale("log")
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel(xlabel)
+    ax.legend(fontsize=7, loc=legend, framealpha=0.7)
+
+
+def save_figure(fig: Any, path: Path, title: str, dpi: int = 100) -> None:
+    import matplotlib.pyplot as plt
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
