@@ -1,4 +1,5 @@
-"""Project-level checks: plugin docs render, collections come from PyPI as declared."""
+"""Project-level checks: plugin docs render, collections come from PyPI as declared, each role's
+README documents its argument specs, README links resolve."""
 
 from __future__ import annotations
 
@@ -71,25 +72,19 @@ def test_required_collections_are_installed_from_pypi():
 ROLES = sorted(p.name for p in (ROOT / "roles").iterdir() if (p / "defaults" / "main.yml").exists())
 
 
-def documented(var: str, readme: str) -> bool:
-    """`var` in the README, or covered by a shorthand row: `a_b_c` / `_d` or `prefix_*`."""
-    if f"`{var}`" in readme:
-        return True
-    for first, tail in re.findall(r"`(\w+)` / `(_\w+)`", readme):
-        if any(first[:i] + tail == var for i, ch in enumerate(first) if ch == "_"):
-            return True
-    return any(var.startswith(prefix) for prefix in re.findall(r"`(\w+_)\*`", readme))
+def argument_specs(role: str) -> dict:
+    return yaml.safe_load((ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_role_variables_are_specified_and_documented(role):
-    """Every default has an argument spec (same default where the spec gives a literal one)
-    and a line in the README; the spec holds no variable the role does not default."""
+def test_role_variables_are_specified(role):
+    """Every default has an argument spec (same default where the spec gives a literal one);
+    the spec holds no variable the role does not default."""
     defaults = yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text()) or {}
     spec_file = ROOT / "roles" / role / "meta" / "argument_specs.yml"
     assert spec_file.exists(), f"roles/{role}/meta/argument_specs.yml is missing"
     options: dict = {}
-    for entry in yaml.safe_load(spec_file.read_text())["argument_specs"].values():
+    for entry in argument_specs(role).values():
         options |= entry.get("options") or {}
     assert sorted(set(defaults) - set(options)) == [], f"{role}: defaults without an argument spec"
     assert sorted(set(options) - set(defaults)) == [], f"{role}: argument specs without a default"
@@ -97,8 +92,127 @@ def test_role_variables_are_specified_and_documented(role):
     wrong = {k: (options[k]["default"], v) for k, v in literal.items()
              if "default" in options[k] and options[k]["default"] != v}
     assert wrong == {}, f"{role}: spec default vs defaults/main.yml differ: {wrong}"
+
+
+def readme_variables(readme: str) -> set[str]:
+    """Names a role README documents as variables: the top-level keys of its ```yaml blocks
+    (each default repeated, then one sentence), up to its example playbook."""
+    text = readme.split("\n## Example Playbook")[0]
+    blocks = re.findall(r"^```ya?ml\n(.*?)^```", text, re.M | re.S)
+    return {m for block in blocks for m in re.findall(r"^(\w+):", block, re.M)}
+
+
+# Where a name must occur, outside Markdown, to exist: code, templates, playbooks, inventories.
+SOURCES = [p for d in ("roles", "hafront", "filter_plugins", "library", "playbooks", "inventories")
+           for p in (ROOT / d).rglob("*") if p.is_file() and p.suffix in {".py", ".yml", ".yaml", ".j2", ".sh", ""}]
+
+
+def in_sources(name: str) -> bool:
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    return any(pattern.search(p.read_text(errors="replace")) for p in SOURCES)
+
+
+def check_role_readme(role: str, readme: str, specs: dict) -> list[str]:
+    """What is wrong with a role README against that role's argument specs: an entry point it
+    does not name, an option of an entry point it does not document as a variable, a variable
+    it documents that no entry point specifies, or a role-prefixed name it quotes that exists
+    nowhere in the code."""
+    problems = []
+    documented = readme_variables(readme)
+    options = {name for entry in specs.values() for name in (entry.get("options") or {})}
+    for entry_point, entry in specs.items():
+        if f"`{entry_point}`" not in readme:
+            problems.append(f"entry point {entry_point} is not described")
+        for name in sorted(set(entry.get("options") or {}) - documented):
+            problems.append(f"{name} (entry point {entry_point}) is not documented")
+    for name in sorted(documented - options):
+        problems.append(f"{name} is documented as a variable but is in no argument spec")
+    quoted = set(re.findall(rf"`({re.escape(role)}_\w+)`", readme))
+    for name in sorted(quoted - options):
+        if not in_sources(name):
+            problems.append(f"{name} is quoted but exists nowhere in the code")
+    return problems
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_readme_documents_its_argument_specs(role):
+    """roles/NAME/README.md documents every option of every entry point of
+    meta/argument_specs.yml with its default, and no variable the specs do not hold."""
+    path = ROOT / "roles" / role / "README.md"
+    assert path.exists(), f"roles/{role}/README.md is missing"
+    readme = path.read_text()
+    problems = check_role_readme(role, readme, argument_specs(role))
+    assert problems == [], f"roles/{role}/README.md: " + "; ".join(problems)
+    defaults = yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text()) or {}
+    blocks = "\n".join(re.findall(r"^```ya?ml\n(.*?)^```", readme.split("\n## Example Playbook")[0], re.M | re.S))
+    shown = {name: value for name, value in (yaml.safe_load(blocks) or {}).items() if name in defaults}
+    assert {k: (v, defaults[k]) for k, v in shown.items() if v != defaults[k]} == {}, (
+        f"roles/{role}/README.md: a default differs from defaults/main.yml")
+
+
+SPECS = {"main": {"options": {"demo_a": {}, "demo_b": {}}}, "state": {"options": {"demo_state_action": {}}}}
+GOOD = """# demo
+```yaml
+demo_a: 1
+```
+A.
+```yaml
+demo_b: 2
+```
+B. Entry points: `main`, `state`.
+```yaml
+demo_state_action: query
+```
+"""
+
+
+@pytest.mark.parametrize("readme, problem", [
+    (GOOD, None),
+    (GOOD.replace("demo_b: 2\n", ""), "demo_b (entry point main) is not documented"),
+    (GOOD.replace("demo_state_action: query\n", ""), "demo_state_action (entry point state) is not documented"),
+    (GOOD.replace("`state`", "state"), "entry point state is not described"),
+    (GOOD + "```yaml\ndemo_gone: 3\n```\n", "demo_gone is documented as a variable but is in no argument spec"),
+    (GOOD + "`demo_never_was_a_variable`\n", "demo_never_was_a_variable is quoted but exists nowhere in the code"),
+    (GOOD + "## Example Playbook\n```yaml\n- hosts: all\n```\n", None),
+])
+def test_role_readme_check_catches_missing_and_stale_rows(readme, problem):
+    problems = check_role_readme("demo", readme, SPECS)
+    assert problems == ([] if problem is None else [problem])
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+READMES = [ROOT / "README.md", ROOT / "filter_plugins" / "README.md"] + [ROOT / "roles" / r / "README.md" for r in ROLES]
+
+
+@pytest.mark.parametrize("readme", READMES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_readme_links_resolve(readme):
+    """Every relative link names a file that exists and, with #anchor, a heading in it."""
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", readme.read_text()):
+        if re.match(r"\w+:", target):
+            continue
+        path, _, anchor = target.partition("#")
+        file = (readme.parent / path).resolve() if path else readme
+        if not file.exists():
+            broken.append(target)
+        elif anchor and anchor not in {slug(h) for h in re.findall(r"^#+ (.+)$", file.read_text(), re.M)}:
+            broken.append(target)
+    assert broken == [], f"{readme.relative_to(ROOT)}: broken links"
+
+
+def test_root_readme_links_each_role_readme_and_keeps_no_variable_table():
+    """The root README is the guide: a Roles section links every role's README, where the
+    variables are; it repeats no role's variable table."""
     readme = (ROOT / "README.md").read_text()
-    assert [v for v in defaults if not documented(v, readme)] == [], f"{role}: variables missing from README.md"
+    assert [r for r in ROLES if f"(roles/{r}/README.md)" not in readme] == []
+    assert "(filter_plugins/README.md)" in readme
+    options = {name for role in ROLES for entry in argument_specs(role).values() for name in entry.get("options") or {}}
+    rows = [m for m in re.findall(r"^\| `(\w+)`", readme, re.M) if m in options]
+    assert rows == [], "variable rows belong in roles/NAME/README.md"
 
 
 def test_staging_has_an_encrypted_vault_example_with_every_vault_variable():
