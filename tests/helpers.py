@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from hafront.lab import ROOT
 
 
 def run(argv: list[str], *, timeout: float = 600, check: bool = False, env: dict | None = None,

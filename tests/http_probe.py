@@ -1,22 +1,12 @@
-"""Small HTTP client helpers for tests that measure what clients see."""
+"""Small HTTP client helpers for tests that measure what clients see (hafront/probe.py and
+the lab's secrets from hafront/lab.py, as the drills use them)."""
 
 from __future__ import annotations
 
-import base64
 import collections
-import http.client
-import os
-from pathlib import Path
 
-
-def secrets_dir() -> Path:
-    env = os.environ.get("HAFRONT_LAB_SECRETS")
-    return Path(env) if env else Path.home() / ".local/share/hafront/lab"
-
-
-def secret(name: str) -> str:
-    """A lab secret: the first word of Ansible's password lookup file (it may add a salt)."""
-    return (secrets_dir() / name).read_text().split(" salt=")[0].strip()
+from hafront import probe
+from hafront.lab import secret, secrets_dir  # noqa: F401  (the tests import them from here)
 
 
 def stats_auth() -> tuple[str, str]:
@@ -26,16 +16,7 @@ def stats_auth() -> tuple[str, str]:
 def get(address: str, port: int, path: str = "/", headers: dict | None = None,
         auth: tuple[str, str] | None = None, timeout: float = 10) -> tuple[int, dict, str]:
     """One GET on a new connection; returns (status, headers, body)."""
-    hdrs = dict(headers or {})
-    if auth:
-        hdrs["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-    conn = http.client.HTTPConnection(address, port, timeout=timeout)
-    try:
-        conn.request("GET", path, headers=hdrs)
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read().decode()
-    finally:
-        conn.close()
+    return probe.fetch(address, port, path, headers, auth, timeout)
 
 
 def served_by(address: str, port: int, count: int) -> list[str]:
@@ -56,6 +37,4 @@ def shares(seq: list[str]) -> dict[str, float]:
 def stats_csv(address: str, port: int = 8404) -> list[dict[str, str]]:
     status, _h, body = get(address, port, "/stats;csv", auth=stats_auth())
     assert status == 200, f"stats CSV answered {status}"
-    lines = body.splitlines()
-    header = lines[0].lstrip("# ").split(",")
-    return [dict(zip(header, line.split(","))) for line in lines[1:] if line]
+    return probe.parse_stats_csv(body)

@@ -13,6 +13,7 @@ import re
 import pytest
 import redis
 
+from hafront.lab import parse_recap, recap_totals
 from helpers import run
 from http_probe import get, secret, secrets_dir, stats_csv
 from lab import INVENTORY, exec_in, hostvars, journal, vip_holders, wait_for
@@ -28,9 +29,9 @@ def playbook(name: str, *extra: str, check: bool = True) -> tuple[str, int]:
     proc = run(argv, timeout=600)
     if check:
         assert proc.returncode == 0, f"{name} {extra} failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-2000:]}"
-    recap = re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)", proc.stdout, re.M)
+    recap = parse_recap(proc.stdout)
     assert recap or proc.returncode != 0, f"no PLAY RECAP in the output of {name}:\n{proc.stdout[-2000:]}"
-    changed = sum(int(n) for n in recap)
+    changed = recap_totals(recap).get("changed", 0)
     return proc.stdout + proc.stderr, changed if proc.returncode == 0 else -1
 
 

@@ -74,3 +74,17 @@ def test_targets_fail_the_drill_when_missed():
     missed.at_most("never measured", None, 0.1)
     assert missed.verdict("t") == 1 and [c["target"] for c in missed.missed] == ["gap", "never measured"]
     assert "**NO**" in "\n".join(missed.markdown())
+
+
+def test_window_impact_counts_every_request_in_flight_in_the_window():
+    from hafront.clientview import window_impact
+    samples = steady(0, 10) + [Sample(4.5, 1.0, "timeout")] + [Sample(5.2, 0.003, "reset")]
+    seen = window_impact(sorted(samples), 5, 6)
+    # In the window: requests that end at or after 5 s and start by 6 s, the 1 s timeout sent at 4.5 s too.
+    assert seen["failed"] == 2 and seen["failures"] == {"timeout": 1, "reset": 1}
+    assert seen["failed_at"] == [4.5, 5.2]
+    assert seen["max_ms"] == 1000.0 and seen["p99_ms"] == p99(s.latency for s in samples
+                                                            if 5 <= s.end and s.start <= 6) * 1000
+    assert seen["requests"] == len([s for s in samples if 5 <= s.end and s.start <= 6])
+    assert window_impact([], 0, 1) == {"requests": 0, "failed": 0, "failures": {}, "failed_at": [], "p99_ms": None,
+                                       "longest_gap_s": None, "max_ms": 0.0, "served_by": {}}
