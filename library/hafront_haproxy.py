@@ -27,18 +27,15 @@ options:
     type: path
     default: /run/haproxy/admin.sock
   weights:
-    description: Backend name to a mapping of server name to weight, for V(weights).
+    description: Backend name to a mapping of server name to weight; required for V(weights).
     type: dict
-    default: {}
   server:
-    description: Server name (the backend host's inventory name), for V(server_state) and V(wait_idle).
+    description: Server name (the backend host's inventory name); required for V(server_state) and V(wait_idle).
     type: str
-    default: ""
   server_state:
-    description: Administrative state wanted for O(server).
+    description: Administrative state wanted for O(server); required for V(server_state).
     type: str
     choices: [ready, drain, maint]
-    default: ready
   path:
     description: File V(save_state) writes.
     type: path
@@ -87,6 +84,7 @@ import time
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.hafront_module import Action, dispatch, module_main
 
 # srv_admin_state bits (HAProxy's SRV_ADMF_*): forced maintenance and forced drain.
 FMAINT, FDRAIN = 0x01, 0x08
@@ -145,81 +143,105 @@ def checked(reply: str, what: str) -> str:
     return reply
 
 
-def run(module: AnsibleModule) -> dict[str, Any]:
-    p = module.params
-    sock = p["socket"]
-    action = p["action"]
+def read_state(sock: str) -> tuple[str, list[dict[str, str]]]:
+    """`show servers state`, as text (for save_state) and parsed."""
+    text = command(sock, "show servers state")
+    return text, parse_servers_state(text)
+
+
+def servers_named(servers: list[dict[str, str]], name: str) -> list[dict[str, str]]:
+    """The server called name in every backend that has it; an error if none has."""
+    mine = [s for s in servers if s["srv_name"] == name]
+    if not mine:
+        raise RuntimeError_(f"no backend has a server named {name!r}")
+    return mine
+
+
+def state(module: AnsibleModule, sock: str) -> dict[str, Any]:
+    servers = read_state(sock)[1]
+    sessions = parse_sessions(command(sock, "show stat"))
+    for s in servers:
+        s["scur"] = sessions.get((s["be_name"], s["srv_name"]), 0)
+        s["admin"] = admin_state(s)
+    return {"changed": False, "servers": servers}
+
+
+def weights(module: AnsibleModule, sock: str) -> dict[str, Any]:
     try:
-        state_text = command(sock, "show servers state")
+        servers = read_state(sock)[1]
     except (FileNotFoundError, ConnectionRefusedError):
-        if action != "weights":
-            raise
         # Not running (a first install stops the packaged instance): the config takes effect at start.
         return {"changed": False, "changed_servers": [], "running": False}
-    servers = parse_servers_state(state_text)
-    if action == "state":
+    changes = weight_changes(module.params["weights"], servers)
+    if not module.check_mode:
+        for be, srv, weight in changes:
+            checked(command(sock, f"set weight {be}/{srv} {weight}"), f"set weight {be}/{srv}")
+    return {"changed": bool(changes), "changed_servers": [f"{be}/{srv}={w}" for be, srv, w in changes]}
+
+
+def save_state(module: AnsibleModule, sock: str) -> dict[str, Any]:
+    """Written atomically; HAProxy reads it at the next start or reload."""
+    state_text = read_state(sock)[0]
+    if not module.check_mode:
+        path = module.params["path"]
+        with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), delete=False) as tmp:
+            tmp.write(state_text)
+        os.chmod(tmp.name, 0o640)
+        os.replace(tmp.name, path)
+    return {"changed": False}
+
+
+def server_state(module: AnsibleModule, sock: str) -> dict[str, Any]:
+    p = module.params
+    todo = [s for s in servers_named(read_state(sock)[1], p["server"]) if admin_state(s) != p["server_state"]]
+    if not module.check_mode:
+        for s in todo:
+            checked(command(sock, f"set server {s['be_name']}/{s['srv_name']} state {p['server_state']}"),
+                    f"set server {s['be_name']}/{s['srv_name']}")
+    return {"changed": bool(todo), "changed_servers": [f"{s['be_name']}/{s['srv_name']}" for s in todo]}
+
+
+def wait_idle(module: AnsibleModule, sock: str) -> dict[str, Any]:
+    p = module.params
+    mine = servers_named(read_state(sock)[1], p["server"])
+    deadline = time.monotonic() + p["timeout"]
+    while True:
         sessions = parse_sessions(command(sock, "show stat"))
-        for s in servers:
-            s["scur"] = sessions.get((s["be_name"], s["srv_name"]), 0)
-            s["admin"] = admin_state(s)
-        return {"changed": False, "servers": servers}
-    if action == "weights":
-        changes = weight_changes(p["weights"], servers)
-        if not module.check_mode:
-            for be, srv, weight in changes:
-                checked(command(sock, f"set weight {be}/{srv} {weight}"), f"set weight {be}/{srv}")
-        return {"changed": bool(changes), "changed_servers": [f"{be}/{srv}={w}" for be, srv, w in changes]}
-    if action == "save_state":
-        # Written atomically; HAProxy reads it at the next start or reload.
-        if not module.check_mode:
-            directory = os.path.dirname(p["path"])
-            with tempfile.NamedTemporaryFile("w", dir=directory, delete=False) as tmp:
-                tmp.write(state_text)
-            os.chmod(tmp.name, 0o640)
-            os.replace(tmp.name, p["path"])
-        return {"changed": False}
-    mine = [s for s in servers if s["srv_name"] == p["server"]]
-    if not mine:
-        raise RuntimeError_(f"no backend has a server named {p['server']!r}")
-    if action == "server_state":
-        todo = [s for s in mine if admin_state(s) != p["server_state"]]
-        if not module.check_mode:
-            for s in todo:
-                checked(command(sock, f"set server {s['be_name']}/{s['srv_name']} state {p['server_state']}"),
-                        f"set server {s['be_name']}/{s['srv_name']}")
-        return {"changed": bool(todo), "changed_servers": [f"{s['be_name']}/{s['srv_name']}" for s in todo]}
-    if action == "wait_idle":
-        deadline = time.monotonic() + p["timeout"]
-        while True:
-            sessions = parse_sessions(command(sock, "show stat"))
-            left = sum(sessions.get((s["be_name"], s["srv_name"]), 0) for s in mine)
-            if left == 0 or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        if left:
-            raise RuntimeError_(f"{p['server']} still has {left} sessions after {p['timeout']} s")
-        return {"changed": False, "sessions": left}
-    raise RuntimeError_(f"unknown action {action!r}")
+        left = sum(sessions.get((s["be_name"], s["srv_name"]), 0) for s in mine)
+        if left == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    if left:
+        raise RuntimeError_(f"{p['server']} still has {left} sessions after {p['timeout']} s")
+    return {"changed": False, "sessions": left}
+
+
+# The action option's choices, in DOCUMENTATION's order, and the options each one needs.
+ACTIONS = {
+    "state": Action(state),
+    "weights": Action(weights, ("weights",)),
+    "server_state": Action(server_state, ("server", "server_state")),
+    "wait_idle": Action(wait_idle, ("server",)),
+    "save_state": Action(save_state),
+}
+
+# Every option but action (its choices come from ACTIONS).
+ARGUMENT_SPEC = {
+    "socket": {"type": "path", "default": "/run/haproxy/admin.sock"},
+    "weights": {"type": "dict"},
+    "server": {"type": "str"},
+    "server_state": {"type": "str", "choices": ["ready", "drain", "maint"]},
+    "path": {"type": "path", "default": "/var/lib/haproxy/server-state"},
+    "timeout": {"type": "float", "default": 60},
+}
+
+
+def run(module: AnsibleModule) -> dict[str, Any]:
+    return dispatch(module, ACTIONS, module.params["socket"])
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "action": {"type": "str", "required": True,
-                       "choices": ["state", "weights", "server_state", "wait_idle", "save_state"]},
-            "socket": {"type": "path", "default": "/run/haproxy/admin.sock"},
-            "weights": {"type": "dict", "default": {}},
-            "server": {"type": "str", "default": ""},
-            "server_state": {"type": "str", "default": "ready", "choices": ["ready", "drain", "maint"]},
-            "path": {"type": "path", "default": "/var/lib/haproxy/server-state"},
-            "timeout": {"type": "float", "default": 60},
-        },
-        supports_check_mode=True,
-    )
-    try:
-        module.exit_json(**run(module))
-    except (OSError, RuntimeError_) as exc:
-        module.fail_json(msg=f"HAProxy runtime API at {module.params['socket']}: {exc}")
+    module_main(ARGUMENT_SPEC, ACTIONS, run, (OSError, RuntimeError_), lambda p: f"HAProxy runtime API at {p['socket']}")
 
 
 if __name__ == "__main__":

@@ -50,17 +50,17 @@ options:
     type: str
     default: ""
   master_name:
-    description: Name Sentinel monitors the master under.
+    description: Name Sentinel monitors the master under; required for V(master), V(replicas), V(sentinel_config) and V(failover).
     type: str
-    default: ""
   section:
     description: INFO section for V(info).
     type: str
     default: replication
   settings:
-    description: Setting name to wanted value (strings, as CONFIG GET or SENTINEL MASTER show them).
+    description: >-
+      Setting name to wanted value (strings, as CONFIG GET or SENTINEL MASTER show them); required for
+      V(config) and V(sentinel_config).
     type: dict
-    default: {}
   secret_settings:
     description: Like O(settings), for values that must never be shown (C(masterauth)); only names are returned.
     type: dict
@@ -70,9 +70,8 @@ options:
     type: dict
     default: {}
   primary:
-    description: C(ip:port) of the master, for V(replicaof).
+    description: C(ip:port) of the master; required for V(replicaof).
     type: str
-    default: ""
   timeout:
     description: Seconds allowed for each network operation; for V(failover), for the whole switch.
     type: float
@@ -129,6 +128,7 @@ import time
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.hafront_module import Action, dispatch, module_main
 
 
 class RedisError(Exception):
@@ -223,103 +223,134 @@ def normalise(value: Any) -> str | None:
     return " ".join(str(value).split())
 
 
+def info(module: AnsibleModule, conn: Connection) -> dict[str, Any]:
+    return {"changed": False, "info": parse_info(conn.call("INFO", module.params["section"]))}
+
+
+def master(module: AnsibleModule, conn: Connection) -> dict[str, Any]:
+    name = module.params["master_name"]
+    addr = conn.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name)
+    view = pick(conn.call("SENTINEL", "MASTER", name), MASTER_FIELDS) if addr else {}
+    return {"changed": False, "master": f"{addr[0]}:{addr[1]}" if addr else None, "sentinel": view}
+
+
+def replicas(module: AnsibleModule, conn: Connection) -> dict[str, Any]:
+    reply = conn.call("SENTINEL", "REPLICAS", module.params["master_name"])
+    return {"changed": False, "replicas": [pick(r, REPLICA_FIELDS) for r in reply or []]}
+
+
+def config(module: AnsibleModule, conn: Connection) -> dict[str, Any]:
+    p = module.params
+    settable = {**p["settings"], **p["secret_settings"]}
+    live = {}
+    for name in {**settable, **p["restart_settings"]}:
+        live.update(pairs(conn.call("CONFIG", "GET", name)))
+    changed = differences(settable, live)
+    restart = differences(p["restart_settings"], live)
+    if not module.check_mode:
+        for name in list(changed):
+            try:
+                conn.call("CONFIG", "SET", name, normalise(settable[name]))
+            except RedisError as exc:
+                if "immutable" not in str(exc):
+                    raise RedisError(f"CONFIG SET {name}: {exc}") from None
+                changed.remove(name)
+                restart.append(name)
+    return {"changed": bool(changed), "changed_settings": changed, "needs_restart": sorted(restart)}
+
+
+def sentinel_config(module: AnsibleModule, conn: Connection) -> dict[str, Any]:
+    p = module.params
+    live = pairs(conn.call("SENTINEL", "MASTER", p["master_name"]))
+    changed = differences(p["settings"], live)
+    if not module.check_mode:
+        for name in changed:
+            conn.call("SENTINEL", "SET", p["master_name"], name, normalise(p["settings"][name]))
+    return {"changed": bool(changed), "changed_settings": changed}
+
+
+def write_read(module: AnsibleModule, conn: Connection) -> dict[str, Any]:
+    key, value, start = f"hafront:status:{socket.gethostname()}", str(time.time()), time.monotonic()
+    conn.call("SET", key, value, "EX", 60)
+    ok = conn.call("GET", key) == value
+    return {"changed": False, "ok": ok, "round_trip_ms": round((time.monotonic() - start) * 1000, 2)}
+
+
+def replicaof(module: AnsibleModule, conn: Connection) -> dict[str, Any]:
+    ip, _, port = module.params["primary"].rpartition(":")
+    info = parse_info(conn.call("INFO", "replication"))
+    if info.get("role") == "slave" and (info.get("master_host"), info.get("master_port")) == (ip, port):
+        return {"changed": False}
+    if not module.check_mode:
+        conn.call("REPLICAOF", ip, port)
+    return {"changed": True}
+
+
+def acl_load(module: AnsibleModule, conn: Connection) -> dict[str, Any]:
+    if not module.check_mode:
+        conn.call("ACL", "LOAD")
+    return {"changed": True}
+
+
+def failover(module: AnsibleModule, conn: Connection) -> dict[str, Any]:
+    """Sentinel promotes a replica; wait until it names the new master."""
+    p = module.params
+    before = conn.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", p["master_name"])
+    if module.check_mode:
+        return {"changed": True, "master": f"{before[0]}:{before[1]}"}
+    conn.call("SENTINEL", "FAILOVER", p["master_name"])
+    deadline = time.monotonic() + p["timeout"]
+    while time.monotonic() < deadline:
+        now = conn.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", p["master_name"])
+        if now and now != before:
+            return {"changed": True, "master": f"{now[0]}:{now[1]}", "previous": f"{before[0]}:{before[1]}"}
+        time.sleep(0.1)
+    raise RedisError(f"Sentinel still names {before[0]}:{before[1]} after {p['timeout']} s")
+
+
+# The action option's choices, in DOCUMENTATION's order, and the options each one needs.
+ACTIONS = {
+    "info": Action(info),
+    "master": Action(master, ("master_name",)),
+    "replicas": Action(replicas, ("master_name",)),
+    "config": Action(config, ("settings",)),
+    "sentinel_config": Action(sentinel_config, ("master_name", "settings")),
+    "acl_load": Action(acl_load),
+    "failover": Action(failover, ("master_name",)),
+    "write_read": Action(write_read),
+    "replicaof": Action(replicaof, ("primary",)),
+}
+
+# Every option but action (its choices come from ACTIONS).
+ARGUMENT_SPEC = {
+    "host": {"type": "str", "required": True},
+    "port": {"type": "int", "default": 6379},
+    "user": {"type": "str", "default": ""},
+    "password": {"type": "str", "default": "", "no_log": True},
+    "master_name": {"type": "str"},
+    "section": {"type": "str", "default": "replication"},
+    "settings": {"type": "dict", "no_log": False},
+    "secret_settings": {"type": "dict", "default": {}, "no_log": True},
+    "restart_settings": {"type": "dict", "default": {}, "no_log": False},
+    "primary": {"type": "str"},
+    "timeout": {"type": "float", "default": 5},
+}
+
+
 def run(module: AnsibleModule) -> dict[str, Any]:
+    """Connect, authenticate, run the action."""
     p = module.params
     conn = Connection(p["host"], p["port"], p["timeout"])
     try:
         if p["password"]:
             conn.call("AUTH", *([p["user"]] if p["user"] else []), p["password"])
-        action = p["action"]
-        if action == "info":
-            return {"changed": False, "info": parse_info(conn.call("INFO", p["section"]))}
-        if action == "master":
-            addr = conn.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", p["master_name"])
-            view = pick(conn.call("SENTINEL", "MASTER", p["master_name"]), MASTER_FIELDS) if addr else {}
-            return {"changed": False, "master": f"{addr[0]}:{addr[1]}" if addr else None, "sentinel": view}
-        if action == "replicas":
-            reply = conn.call("SENTINEL", "REPLICAS", p["master_name"])
-            return {"changed": False, "replicas": [pick(r, REPLICA_FIELDS) for r in reply or []]}
-        if action == "config":
-            settable = {**p["settings"], **p["secret_settings"]}
-            live = {}
-            for name in {**settable, **p["restart_settings"]}:
-                live.update(pairs(conn.call("CONFIG", "GET", name)))
-            changed = differences(settable, live)
-            restart = differences(p["restart_settings"], live)
-            if not module.check_mode:
-                for name in list(changed):
-                    try:
-                        conn.call("CONFIG", "SET", name, normalise(settable[name]))
-                    except RedisError as exc:
-                        if "immutable" not in str(exc):
-                            raise RedisError(f"CONFIG SET {name}: {exc}") from None
-                        changed.remove(name)
-                        restart.append(name)
-            return {"changed": bool(changed), "changed_settings": changed, "needs_restart": sorted(restart)}
-        if action == "sentinel_config":
-            live = pairs(conn.call("SENTINEL", "MASTER", p["master_name"]))
-            changed = differences(p["settings"], live)
-            if not module.check_mode:
-                for name in changed:
-                    conn.call("SENTINEL", "SET", p["master_name"], name, normalise(p["settings"][name]))
-            return {"changed": bool(changed), "changed_settings": changed}
-        if action == "write_read":
-            key, value, start = f"hafront:status:{socket.gethostname()}", str(time.time()), time.monotonic()
-            conn.call("SET", key, value, "EX", 60)
-            ok = conn.call("GET", key) == value
-            return {"changed": False, "ok": ok, "round_trip_ms": round((time.monotonic() - start) * 1000, 2)}
-        if action == "replicaof":
-            ip, _, port = p["primary"].rpartition(":")
-            info = parse_info(conn.call("INFO", "replication"))
-            if info.get("role") == "slave" and (info.get("master_host"), info.get("master_port")) == (ip, port):
-                return {"changed": False}
-            if not module.check_mode:
-                conn.call("REPLICAOF", ip, port)
-            return {"changed": True}
-        if action == "acl_load":
-            if not module.check_mode:
-                conn.call("ACL", "LOAD")
-            return {"changed": True}
-        # failover: Sentinel promotes a replica; wait until it names the new master.
-        before = conn.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", p["master_name"])
-        if module.check_mode:
-            return {"changed": True, "master": f"{before[0]}:{before[1]}"}
-        conn.call("SENTINEL", "FAILOVER", p["master_name"])
-        deadline = time.monotonic() + p["timeout"]
-        while time.monotonic() < deadline:
-            now = conn.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", p["master_name"])
-            if now and now != before:
-                return {"changed": True, "master": f"{now[0]}:{now[1]}", "previous": f"{before[0]}:{before[1]}"}
-            time.sleep(0.1)
-        raise RedisError(f"Sentinel still names {before[0]}:{before[1]} after {p['timeout']} s")
+        return dispatch(module, ACTIONS, conn)
     finally:
         conn.close()
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "action": {"type": "str", "required": True,
-                       "choices": ["info", "master", "replicas", "config", "sentinel_config", "acl_load",
-                                   "failover", "write_read", "replicaof"]},
-            "host": {"type": "str", "required": True},
-            "port": {"type": "int", "default": 6379},
-            "user": {"type": "str", "default": ""},
-            "password": {"type": "str", "default": "", "no_log": True},
-            "master_name": {"type": "str", "default": ""},
-            "section": {"type": "str", "default": "replication"},
-            "settings": {"type": "dict", "default": {}, "no_log": False},
-            "secret_settings": {"type": "dict", "default": {}, "no_log": True},
-            "restart_settings": {"type": "dict", "default": {}, "no_log": False},
-            "primary": {"type": "str", "default": ""},
-            "timeout": {"type": "float", "default": 5},
-        },
-        supports_check_mode=True,
-    )
-    try:
-        module.exit_json(**run(module))
-    except (OSError, RedisError) as exc:
-        module.fail_json(msg=f"Redis at {module.params['host']}:{module.params['port']}: {exc}")
+    module_main(ARGUMENT_SPEC, ACTIONS, run, (OSError, RedisError), lambda p: f"Redis at {p['host']}:{p['port']}")
 
 
 if __name__ == "__main__":

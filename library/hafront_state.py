@@ -89,6 +89,7 @@ import tempfile
 from pathlib import Path
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.hafront_module import Action, dispatch, module_main
 
 
 def file_sums(paths: list[str], exclude: list[str]) -> dict[str, str]:
@@ -149,26 +150,31 @@ def write(p: dict, record: Path, check_mode: bool) -> dict:
     return {"written": changed}
 
 
+# The state option's choices and what each does; the record's path is the context.
+ACTIONS = {
+    "query": Action(lambda module, record: query(module.params, record)),
+    "record": Action(lambda module, record: write(module.params, record, module.check_mode)),
+}
+
+# Every option but state (its choices come from ACTIONS).
+ARGUMENT_SPEC = {
+    "name": {"type": "str", "required": True},
+    "inputs": {"type": "dict", "required": True},
+    "paths": {"type": "list", "elements": "path", "default": []},
+    "exclude": {"type": "list", "elements": "path", "default": []},
+    "services": {"type": "list", "elements": "str", "default": []},
+    "dir": {"type": "path", "default": "/var/lib/hafront"},
+}
+
+
+def run(module: AnsibleModule) -> dict:
+    record = Path(module.params["dir"]) / f"{module.params['name']}.state"
+    return {"changed": False, **dispatch(module, ACTIONS, record, key="state")}
+
+
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "state": {"type": "str", "required": True, "choices": ["query", "record"]},
-            "name": {"type": "str", "required": True},
-            "inputs": {"type": "dict", "required": True},
-            "paths": {"type": "list", "elements": "path", "default": []},
-            "exclude": {"type": "list", "elements": "path", "default": []},
-            "services": {"type": "list", "elements": "str", "default": []},
-            "dir": {"type": "path", "default": "/var/lib/hafront"},
-        },
-        supports_check_mode=True,
-    )
-    p = module.params
-    record = Path(p["dir"]) / f"{p['name']}.state"
-    try:
-        result = query(p, record) if p["state"] == "query" else write(p, record, module.check_mode)
-    except OSError as exc:
-        module.fail_json(msg=f"hafront_state {p['state']} {p['name']}: {exc}")
-    module.exit_json(changed=False, **result)
+    module_main(ARGUMENT_SPEC, ACTIONS, run, (OSError,), lambda p: f"hafront_state {p['state']} {p['name']}",
+                key="state")
 
 
 if __name__ == "__main__":
