@@ -3,9 +3,9 @@
 
 Method
 ------
-The lab comes from ``ansible-inventory``: the load balancers, their containers and
-addresses, the VRRP instances and their VIPs. The preferred master of each instance is
-computed by the project's own ``vrrp_priorities`` filter.
+The lab comes from the inventory (hafront/lab.py): the load balancers, their containers
+and addresses, the VRRP instances and their VIPs; each instance's preferred master from the
+project's own ``vrrp_priorities`` filter.
 
 A probe (hafront/probe.py) sends ``GET /`` to the first VIP at a fixed rate, each request
 on a new TCP connection with a 1 s timeout. It runs from 1 s before each fault to 5 s after
@@ -45,11 +45,8 @@ when one is missed. Reports: <out>/lb-failover.{json,md,png}, with the commit an
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -62,7 +59,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hafront import lab as labkit  # noqa: E402
 from hafront.clientview import Sample, impact, median  # noqa: E402
 from hafront.probe import TIMEOUT, Probe, get  # noqa: E402
-from hafront.report import Targets, figure, panel, provenance, provenance_line, save_figure, write_reports  # noqa: E402
+from hafront.report import (Targets, figure, head, header, panel, provenance_line, row,  # noqa: E402
+                            save_figure, write_reports)
 
 ROOT = labkit.ROOT
 PROFILES: dict[str, Path | None] = {"ours": None, "stock": ROOT / "drills/stock-keepalived.yml",
@@ -73,7 +71,6 @@ STOCK_SYSCTLS = {"net.ipv4.conf.all.arp_announce": "0", "net.ipv4.conf.eth0.arp_
 PRE, POST = 1.0, 5.0   # probe window around a fault, seconds
 SETTLED = 1.0          # probe seconds after a restore has converged
 DEADLINE = 120.0       # restores must converge within this
-DROPIN = "/run/systemd/system/haproxy.service.d/zz-drill.conf"
 
 
 # ---------------------------------------------------------------- lab and commands
@@ -100,14 +97,6 @@ def load_lab(inventory: str) -> Lab:
                preferred=preferred, hostvars=dict(inv.hostvars[lbs[0]]))
 
 
-def in_lb(lab: Lab, host: str, script: str, check: bool = True) -> str:
-    return labkit.sh(lab.containers[host], script, check=check)
-
-
-def wait_until(what: str, predicate: Callable[[], Any], deadline: float = DEADLINE) -> Any:
-    return labkit.wait_until(what, predicate, deadline)
-
-
 # ---------------------------------------------------------------- VRRP state
 def holders(lab: Lab) -> dict[str, set[str]]:
     """instance -> load balancers that hold its VIP right now (from `ip -o addr`)."""
@@ -121,10 +110,11 @@ def transitions(lab: Lab, since: float, until: float = float("inf")) -> list[dic
 
 def lab_ready(lab: Lab) -> bool:
     """Both load balancers run both services and serve; every VIP is on its preferred master."""
-    for host in lab.containers:
-        if container_state(lab, host) != "running":
+    for host, container in lab.containers.items():
+        if labkit.state(container) != "running":
             return False
-        if in_lb(lab, host, "systemctl is-active haproxy keepalived", check=False).split() != ["active"] * 2:
+        if labkit.exec_in(container, "systemctl", "is-active", "haproxy", "keepalived", check=False).stdout.split() \
+                != ["active"] * 2:
             return False
         if (s := get(lab.addresses[host])).outcome != "ok" or s.lb != host:
             return False
@@ -135,20 +125,20 @@ def lab_ready(lab: Lab) -> bool:
 
 def live_config(lab: Lab) -> dict[str, Any]:
     """What keepalived and the kernel actually run with (read back from the first load balancer)."""
-    host = next(iter(lab.containers))
-    conf = in_lb(lab, host, "cat /etc/keepalived/keepalived.conf")
+    container = next(iter(lab.containers.values()))
+    conf = labkit.sh(container, "cat /etc/keepalived/keepalived.conf")
 
     def number(keyword: str, missing: float) -> float:
         found = re.search(rf"^\s*{keyword} ([\d.]+)", conf, re.M)
         return float(found.group(1)) if found else missing
-    sysctls = in_lb(lab, host, "cat /proc/sys/net/ipv4/conf/all/arp_announce /proc/sys/net/ipv4/conf/eth0/arp_notify")
+    sysctls = labkit.sh(container, "cat /proc/sys/net/ipv4/conf/all/arp_announce /proc/sys/net/ipv4/conf/eth0/arp_notify")
     return {"advert_int": number("advert_int", 1.0), "preempt_delay": number("preempt_delay", 0.0),
             "garp_master_delay": number("vrrp_garp_master_delay", 5.0),
             # HAProxy tracking (the maintenance hold files are tracked either way).
             "tracking": bool(re.search(r"^\s*(haproxy_unit|haproxy_answers)\b", conf, re.M)),
             "nopreempt": "nopreempt" in conf,
             "arp_announce": int(sysctls.split()[0]), "arp_notify_eth0": int(sysctls.split()[1]),
-            "crash_recovery": bool(in_lb(lab, host, "systemctl show -p ExecStopPost --value keepalived").strip())}
+            "crash_recovery": bool(labkit.sh(container, "systemctl show -p ExecStopPost --value keepalived").strip())}
 
 
 def apply_profile(lab: Lab, profile: str, log: Path) -> dict[str, Any]:
@@ -158,7 +148,7 @@ def apply_profile(lab: Lab, profile: str, log: Path) -> dict[str, Any]:
     prepare(lab, profile)  # the role checks the kernel settings it wants and cannot write them in a container
     labkit.run_playbook(lab.inventory, "site.yml", "--limit", "loadbalancers", *extra, log=log)
     prepare(lab, profile)
-    wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
+    labkit.wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
     return live_config(lab)
 
 
@@ -172,73 +162,26 @@ def prepare(lab: Lab, profile: str) -> None:
 
 
 # ---------------------------------------------------------------- faults
-def container_state(lab: Lab, host: str) -> str:
-    return labkit.state(lab.containers[host])
-
-
-def start_container(lab: Lab, host: str) -> None:
-    labkit.start(lab.containers[host], "haproxy", "keepalived")
-
-
-def freeze(lab: Lab, host: str) -> float:
-    fault = time.time()
-    labkit.podman("pause", lab.containers[host])
-    return fault
-
-
-def power_off(lab: Lab, host: str) -> float:
-    link = labkit.veth(lab.containers[host])
-    fault = time.time()
-    labkit.podman("pause", lab.containers[host])
-    subprocess.run(["ip", "link", "set", "dev", link, "down"], check=True)
-    return fault
-
-
-def thaw(lab: Lab, host: str) -> None:
-    if container_state(lab, host) == "paused":
-        labkit.podman("unpause", lab.containers[host])
-
-
-def power_on(lab: Lab, host: str) -> None:
-    """A powered-off node boots afresh: thawed only to be killed, then started."""
-    if container_state(lab, host) == "paused":
-        labkit.podman("unpause", lab.containers[host])
-        labkit.podman("kill", lab.containers[host], check=False)
-    start_container(lab, host)
-
-
-def kill_haproxy(lab: Lab, host: str) -> float:
-    # Debian's unit restarts HAProxy at once; the drill wants it to stay down.
-    in_lb(lab, host, f"mkdir -p {os.path.dirname(DROPIN)} && printf '[Service]\\nRestart=no\\n' > {DROPIN}"
-          " && systemctl daemon-reload")
-    return labkit.stamped(lab.containers[host], "systemctl kill -s KILL haproxy")
-
-
-def restore_haproxy(lab: Lab, host: str) -> None:
-    in_lb(lab, host, f"rm -f {DROPIN} && systemctl daemon-reload && systemctl start haproxy")
-
-
-def start_keepalived(lab: Lab, host: str) -> None:
-    # After a kill the unit may be restarting it already (Restart=on-failure); start is idempotent.
-    in_lb(lab, host, "systemctl start keepalived")
-
-
 class Fault(NamedTuple):
     label: str
-    inject: Callable[[Lab, str], float]   # returns the fault's wall-clock time
-    restore: Callable[[Lab, str], object]  # idempotent: also runs when the drill fails half-way
+    inject: Callable[[str], float]   # container -> the fault's wall-clock time
+    restore: Callable[[str], object]  # idempotent: also runs when the drill fails half-way
 
 
 FAULTS: dict[str, Fault] = {
-    "kill": Fault("podman kill of the VIP holder",
-                  lambda lab, h: labkit.kill_timed(lab.containers[h], ["haproxy", "keepalived"])[0], start_container),
-    "freeze": Fault("VIP holder frozen (podman pause)", freeze, thaw),
-    "poweroff": Fault("VIP holder powered off (frozen, link cut)", power_off, power_on),
-    "haproxy_kill": Fault("HAProxy SIGKILLed, stays down", kill_haproxy, restore_haproxy),
-    "keepalived_kill": Fault("keepalived SIGKILLed, HAProxy runs",
-                             lambda lab, h: labkit.stamped(lab.containers[h], "systemctl kill -s KILL keepalived"), start_keepalived),
-    "keepalived_stop": Fault("keepalived stopped (graceful)",
-                             lambda lab, h: labkit.stamped(lab.containers[h], "systemctl stop keepalived"), start_keepalived),
+    "kill": Fault("podman kill of the VIP holder", lambda c: labkit.kill_timed(c, ["haproxy", "keepalived"])[0],
+                  lambda c: labkit.start(c, "haproxy", "keepalived")),
+    "freeze": Fault("VIP holder frozen (podman pause)", labkit.freeze, labkit.thaw),
+    "poweroff": Fault("VIP holder powered off (frozen, link cut)", labkit.power_off,
+                      lambda c: labkit.power_on(c, "haproxy", "keepalived")),
+    # Debian's unit restarts HAProxy at once; the drill wants it to stay down.
+    "haproxy_kill": Fault("HAProxy SIGKILLed, stays down", lambda c: labkit.kill_unit(c, "haproxy", stay_down=True),
+                          lambda c: labkit.restore_unit(c, "haproxy")),
+    # After a kill the unit may be restarting keepalived already (Restart=on-failure); start is idempotent.
+    "keepalived_kill": Fault("keepalived SIGKILLed, HAProxy runs", lambda c: labkit.kill_unit(c, "keepalived"),
+                             lambda c: labkit.restore_unit(c, "keepalived")),
+    "keepalived_stop": Fault("keepalived stopped (graceful)", lambda c: labkit.stamped(c, "systemctl stop keepalived"),
+                             lambda c: labkit.restore_unit(c, "keepalived")),
 }
 
 
@@ -270,13 +213,13 @@ def run_fault(lab: Lab, name: str, profile: str, rate: float, out: dict[str, dic
     try:
         with Probe([lab.vips[vi1]], rate, PRE + POST + DEADLINE + SETTLED + 10) as probe:
             time.sleep(PRE)  # the baseline before the fault
-            event = fault.inject(lab, holder)
+            event = fault.inject(lab.containers[holder])
             time.sleep(max(0.0, event + POST - time.time()))  # fixed window after it
             undone = time.time()
-            fault.restore(lab, holder)
+            fault.restore(lab.containers[holder])
             restored = True
             prepare(lab, profile)
-            wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
+            labkit.wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
             time.sleep(SETTLED)
         in_window = [s for s in probe.samples if s.start < event + POST]
         result = event_result(in_window, event, transitions(lab, event, event + POST), vi1, not_host=holder)
@@ -287,26 +230,20 @@ def run_fault(lab: Lab, name: str, profile: str, rate: float, out: dict[str, dic
         print(f"  {name} undone: {summary(result)}, {len(result['vip_moves'])} VIP move(s)", flush=True)
     finally:
         if not restored:
-            fault.restore(lab, holder)
+            fault.restore(lab.containers[holder])
             prepare(lab, profile)
-    wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
+    labkit.wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
 
 
 def soak(lab: Lab, rate: float, seconds: float) -> dict[str, Any]:
     """Steady load with every CPU busy: any MASTER transition is a false failover."""
-    end = f"import time\nend = time.monotonic() + {seconds + 5}\nwhile time.monotonic() < end: pass"
-    hogs = [subprocess.Popen([sys.executable, "-c", end]) for _ in range(os.cpu_count() or 2)]
-    try:
+    with labkit.busy_cpus(seconds) as hogs:
         start = time.time()
         with Probe(list(lab.vips.values()), rate, seconds + 1) as probe:
             time.sleep(seconds)  # fixed soak window
-    finally:
-        for hog in hogs:  # bounded by themselves too; killed so nothing outlives the drill
-            hog.kill()
-            hog.wait()
     moves = transitions(lab, start, start + seconds + 1)
     seen = impact(probe.samples, start)
-    return {"seconds": seconds, "start_ts": start, "cpu_hogs": len(hogs),
+    return {"seconds": seconds, "start_ts": start, "cpu_hogs": hogs,
             "master_transitions": sum(m["state"] == "MASTER" for m in moves), "transitions": moves,
             **{k: seen[k] for k in ("requests", "failed", "errors", "longest_gap_s", "p99_ms")}}
 
@@ -317,7 +254,7 @@ def run_profile(lab: Lab, profile: str, args: argparse.Namespace, config: dict[s
     for i in range(repeat):
         print(f"[{profile}] run {i + 1}/{repeat}", flush=True)
         for name in args.faults:
-            wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
+            labkit.wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
             run_fault(lab, name, profile, args.rate, runs)
     result: dict[str, Any] = {"config": config, "faults": {}}
     for name in args.faults:
@@ -365,24 +302,19 @@ def markdown(report: dict[str, Any]) -> str:
              f"Probe: GET / on the first VIP, {report['rate']:.0f} req/s, new connection each, "
              f"{report['timeout_s']} s timeout; {report['repeat']} run(s) per fault "
              f"({report['compare_repeat'] or report['repeat']} for the other profiles).", "",
-             "| fault | profile | longest span without success: median (worst) | failed / requests, each run "
-             "| VIP moved after | undone: longest span (worst), failed |",
-             "|---|---|---|---|---|---|"]
-    names = list(next(iter(report["profiles"].values()))["faults"])
-    for name in names:
+             *head("fault", "profile", "longest span without success: median (worst)", "failed / requests, each run",
+                   "VIP moved after", "undone: longest span (worst), failed")]
+    for name in next(iter(report["profiles"].values()))["faults"]:
         for profile, res in report["profiles"].items():
             m, r = res["faults"][name]["median"], res["faults"][name]["restore"]["median"]
-            gap = f"{m['longest_gap_s']:.3f} s ({m['worst_gap_s']:.3f} s)"
-            if m["unrecovered"]:
-                gap += f", {m['unrecovered']} run(s) never recovered in {POST:.0f} s"
-            vip = "never" if m["vip_s"] is None else f"{m['vip_s']:.3f} s"
-            lines.append(f"| {name} | {profile} | {gap} | {'/'.join(map(str, m['failed']))} of {m['requests']} "
-                         f"| {vip} | {r['longest_gap_s']:.3f} s ({r['worst_gap_s']:.3f} s), "
-                         f"{'/'.join(map(str, r['failed']))} |")
-    for profile, res in report["profiles"].items():
-        if s := res.get("soak"):
-            lines.append(f"| soak {s['seconds']:.0f} s, CPUs busy | {profile} | {s['longest_gap_s']:.3f} s "
-                         f"| {s['failed']} of {s['requests']} | {s['master_transitions']} MASTER transitions | |")
+            never = f", {m['unrecovered']} run(s) never recovered in {POST:.0f} s" if m["unrecovered"] else ""
+            lines.append(row(name, profile, f"{m['longest_gap_s']:.3f} s ({m['worst_gap_s']:.3f} s){never}",
+                             f"{'/'.join(map(str, m['failed']))} of {m['requests']}",
+                             "never" if m["vip_s"] is None else f"{m['vip_s']:.3f} s",
+                             f"{r['longest_gap_s']:.3f} s ({r['worst_gap_s']:.3f} s), {'/'.join(map(str, r['failed']))}"))
+    lines += [f"| soak {s['seconds']:.0f} s, CPUs busy | {profile} | {s['longest_gap_s']:.3f} s | {s['failed']} of "
+              f"{s['requests']} | {s['master_transitions']} MASTER transitions | |"
+              for profile, res in report["profiles"].items() if (s := res.get("soak"))]
     lines += ["", "Longest span without success: the longest time, from the last good answer before the",
               "fault to the end of the window, during which no request got a 200; every failed request",
               "counts (in flight at or sent after the fault; 5 s window). Undone: from the end of that",
@@ -402,9 +334,9 @@ def plot(report: dict[str, Any], path: Path) -> None:
     profiles = report["profiles"]
     names = list(next(iter(profiles.values()))["faults"])
     fig, axes = figure(len(profiles), len(names), 4.2, 3.6)
-    for row, (profile, res) in enumerate(profiles.items()):
+    for y, (profile, res) in enumerate(profiles.items()):
         for col, name in enumerate(names):
-            ax, run = axes[row][col], worst_run(res["faults"][name]["runs"])
+            ax, run = axes[y][col], worst_run(res["faults"][name]["runs"])
             ax.axvspan(run["gap_from_s"], run["gap_to_s"], color="tab:red", alpha=0.15,
                        label=f"longest span {run['longest_gap_s']:.3f} s")
             lines = [(0.0, "black", "-", "fault")]
@@ -414,7 +346,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
                   [(label, colour, size, [(s.start - run["event_ts"], s.latency * 1000) for s in run["samples"]
                                           if s.ok == ok]) for ok, label, colour, size in
                    ((True, "ok", "tab:green", 3), (False, "failed", "tab:red", 9))], lines)
-        axes[row][0].set_ylabel("latency (ms)")
+        axes[y][0].set_ylabel("latency (ms)")
     save_figure(fig, path, f"Load-balancer faults as clients saw them, {report['date']}, {report['rate']:.0f} req/s, "
                            f"commit {report['provenance']['commit'][:12]}")
 
@@ -459,12 +391,10 @@ def main() -> int:
     log.write_text("")
 
     began, lab = time.time(), load_lab(args.inventory)
-    report: dict[str, Any] = {"command": " ".join(["drills/lb_failover.py", *sys.argv[1:]]),
-                              "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                              "provenance": provenance(), "inventory": args.inventory, "rate": args.rate,
-                              "repeat": args.repeat, "compare_repeat": args.compare_repeat, "soak_s": args.soak, "probe_window_s": [PRE, POST],
-                              "timeout_s": TIMEOUT, "preferred_masters": lab.preferred, "vips": lab.vips,
-                              "target_gap_s": args.target_gap, "target_worst_s": args.target_worst, "profiles": {}}
+    report = header("lb_failover", args.inventory, rate=args.rate, repeat=args.repeat,
+                    compare_repeat=args.compare_repeat, soak_s=args.soak, probe_window_s=[PRE, POST], timeout_s=TIMEOUT,
+                    preferred_masters=lab.preferred, vips=lab.vips, target_gap_s=args.target_gap,
+                    target_worst_s=args.target_worst, profiles={})
     applied, targets = "ours", Targets()
     try:
         for profile in profiles:
@@ -487,8 +417,7 @@ def main() -> int:
         try:  # what was measured is written even if the run or the restore below fails
             if report["profiles"]:
                 targets = check_targets(report, args)
-                report["targets"] = targets.markdown()
-                report["targets_missed"] = targets.missed
+                targets.record(report)
                 report["duration_s"] = round(time.time() - began, 1)
                 write_reports_of(report, args.out)
         finally:

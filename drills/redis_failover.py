@@ -60,7 +60,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import subprocess
 import sys
 import threading
@@ -74,12 +73,13 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hafront import lab as labkit  # noqa: E402
-from hafront.clientview import Sample, longest_gap, median, p99  # noqa: E402
+from hafront.clientview import first_outage, longest_gap, median, over_runs, p99, rel  # noqa: E402
+from hafront.clientview import ms as to_ms  # noqa: E402
 from hafront.lab import LabError  # noqa: E402
 from hafront.redis_probe import (DEADLINE, MASTER_NAME, PORT, TIMEOUT, WAIT_MS, Lab, NotReady, Returner,  # noqa: E402
                                  SentinelWatch, Write, Writer, as_dict, client, down_after, load_lab, master_moves,
                                  master_of, set_down_after, wait_until)
-from hafront.report import figure, panel, provenance, provenance_line, save_figure, write_reports  # noqa: E402
+from hafront.report import figure, head, header, panel, provenance_line, row, save_figure, write_reports  # noqa: E402
 
 ROOT = labkit.ROOT
 KILL_SLACK = 0.02     # writes that failed this long before the seen exit were in flight at the fault
@@ -143,28 +143,15 @@ def agreed_master(lab: Lab) -> str:
 
 # ---------------------------------------------------------------- one run
 def gap(writes: list[Write], event: float) -> dict[str, Any]:
-    """Writes in flight at or after event, their failures, and the first success sent after the first failure."""
-    hit = [w for w in writes if w.start + w.latency >= event - KILL_SLACK]
-    failed = [w for w in hit if w.outcome != "ok"]
-    first = failed[0].start if failed else None
-    back = min((w.start + w.latency for w in hit if w.outcome == "ok" and first is not None and w.start > first),
-               default=None)
-    return {"hit": hit, "failed": failed, "first": first, "back": back}
-
-
-def p99_ms(values: list[float]) -> float | None:
-    return None if (v := p99(values)) is None else round(v * 1000, 1)
-
-
-def rel(ts: float | None, origin: float) -> float | None:
-    return None if ts is None else round(ts - origin, 4)
+    """Writes in flight at or after the kill, their failures, the first success sent after the first failure."""
+    return first_outage(writes, event - KILL_SLACK)  # type: ignore[arg-type]  (a Write is a sample too)
 
 
 def writer_result(ws: list[Write], kill: float, started: float | None) -> dict[str, Any]:
     g = gap(ws, kill)
     # The longest span without an acknowledged write, anywhere after the kill (the old
     # master's return included), not only the first run of failures.
-    span = longest_gap([Sample(w.start, w.latency, w.outcome) for w in ws], kill - KILL_SLACK)
+    span = longest_gap(ws, kill - KILL_SLACK)  # type: ignore[arg-type]
     late = [w for w in ws if started and w.start >= started and w.outcome != "ok"]
     return {"writes": len(ws), "acked": sum(w.outcome == "ok" for w in ws),
             "confirmed": sum(w.outcome == "ok" and w.replicas >= 1 for w in ws),
@@ -174,7 +161,7 @@ def writer_result(ws: list[Write], kill: float, started: float | None) -> dict[s
             "first_failure_s": rel(g["first"], kill), "recovered_s": rel(g["back"], kill),
             "write_gap_s": span["longest_gap_s"] if span["recovered"] else None,
             "first_window_s": None if g["back"] is None else round(g["back"] - g["first"], 4),
-            "p99_ms": p99_ms([w.latency for w in g["hit"]]),
+            "p99_ms": to_ms(p99(w.latency for w in g["hit"])),
             "acked_by": dict(Counter(w.target for w in ws if w.outcome == "ok"))}
 
 
@@ -344,18 +331,11 @@ def run_profiles(lab: Lab, report: dict[str, Any], values: list[int], repeat: in
 
 # ---------------------------------------------------------------- summary and reports
 def summary_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    def med(key: str) -> float | None:
-        return median(r.get(key) for r in runs)
-
-    def total(key: str) -> int | None:
-        return None if any(r.get(key) is None for r in runs) else sum(r[key] for r in runs)
-
-    s: dict[str, Any] = {k: med(k) for k in (
-        "sentinel_new_master_s", "sentinels_agree_s", "vip_write_gap_s", "vip_recovered_s", "sentinel_write_gap_s",
-        "sentinel_recovered_s", "old_master_rejoined_s", "returning_sentinel_named_old_s")}
-    s |= {k: total(k) for k in ("acked_lost_at_kill", "acked_lost_between", "acked_lost_after_return",
-                                "confirmed_lost", "old_master_seen_as_master", "old_master_direct_writes_accepted",
-                                "extra_master_changes")}
+    s = over_runs(runs, medians=("sentinel_new_master_s", "sentinels_agree_s", "vip_write_gap_s", "vip_recovered_s",
+                                 "sentinel_write_gap_s", "sentinel_recovered_s", "old_master_rejoined_s",
+                                 "returning_sentinel_named_old_s"),
+                  totals=("acked_lost_at_kill", "acked_lost_between", "acked_lost_after_return", "confirmed_lost",
+                          "old_master_seen_as_master", "old_master_direct_writes_accepted", "extra_master_changes"))
     s["runs_without_vip_recovery"] = sum(r["vip_write_gap_s"] is None for r in runs)
     for name in WRITERS:
         ws = [r["writers"][name] for r in runs]
@@ -387,21 +367,21 @@ def num(v: Any, unit: str = " s") -> str:
 
 
 def run_table(runs: list[dict[str, Any]], s: dict[str, Any]) -> list[str]:
-    lines = ["| run | master old → new | Sentinel names new master | VIP write gap | VIP writes back | "
-             "Sentinel-writer gap | acked / WAIT-confirmed (VIP; Sentinel) | acked lost: at kill / between / after return "
-             "| confirmed lost | old master: ROLE master / writes accepted / rejoined | p99 VIP / Sentinel |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = head("run", "master old → new", "Sentinel names new master", "VIP write gap", "VIP writes back",
+                 "Sentinel-writer gap", "acked / WAIT-confirmed (VIP; Sentinel)",
+                 "acked lost: at kill / between / after return", "confirmed lost",
+                 "old master: ROLE master / writes accepted / rejoined", "p99 VIP / Sentinel")
     total = {**s, "writers": {n: s[n] for n in WRITERS}, "p99_ms": {n: s[n]["p99_ms"] for n in WRITERS}}
     for label, r in [*((str(i + 1), r) for i, r in enumerate(runs)), ("median / sum", total)]:
         w, moved = r["writers"], f"{r['old_master']} → {r['new_master'] or 'none'}" if "old_master" in r else ""
-        lines.append(
-            f"| {label} | {moved} | {num(r['sentinel_new_master_s'])} | "
-            f"{num(r['vip_write_gap_s'])} | {num(r['vip_recovered_s'])} | {num(r['sentinel_write_gap_s'])} | "
-            f"{w['vip']['acked']}/{w['vip']['confirmed']}; {w['sentinel']['acked']}/{w['sentinel']['confirmed']} | "
-            f"{r['acked_lost_at_kill']} / {r['acked_lost_between']} / {r['acked_lost_after_return']} | "
-            f"{r['confirmed_lost']} | {num(r['old_master_seen_as_master'])} / "
-            f"{num(r['old_master_direct_writes_accepted'])} / {num(r['old_master_rejoined_s'])} | "
-            f"{num(r['p99_ms']['vip'], ' ms')} / {num(r['p99_ms']['sentinel'], ' ms')} |")
+        lines.append(row(
+            label, moved, *map(num, (r["sentinel_new_master_s"], r["vip_write_gap_s"], r["vip_recovered_s"],
+                                     r["sentinel_write_gap_s"])),
+            f"{w['vip']['acked']}/{w['vip']['confirmed']}; {w['sentinel']['acked']}/{w['sentinel']['confirmed']}",
+            f"{r['acked_lost_at_kill']} / {r['acked_lost_between']} / {r['acked_lost_after_return']}", r["confirmed_lost"],
+            " / ".join(map(num, (r["old_master_seen_as_master"], r["old_master_direct_writes_accepted"],
+                                 r["old_master_rejoined_s"]))),
+            f"{num(r['p99_ms']['vip'], ' ms')} / {num(r['p99_ms']['sentinel'], ' ms')}"))
     return lines
 
 
@@ -421,9 +401,8 @@ def run_notes(runs: list[dict[str, Any]]) -> list[str]:
 
 def comparison(report: dict[str, Any]) -> list[str]:
     """One row per down-after value: medians, sums of lost writes and extra master changes, notes."""
-    lines = ["| Sentinel down-after-milliseconds | runs | Sentinel names new master | VIP write gap | "
-             "Sentinel-writer gap | old master rejoined | acked lost / confirmed lost | extra master changes | notes |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = head("Sentinel down-after-milliseconds", "runs", "Sentinel names new master", "VIP write gap",
+                 "Sentinel-writer gap", "old master rejoined", "acked lost / confirmed lost", "extra master changes", "notes")
     for n, p in enumerate(report["profiles"].values()):
         label, s, runs = f"{p['down_after_ms']} ms{' (under test)' if n == 0 else ''}", p["summary"], p["runs"]
         notes = [*p["problems"], *run_notes(runs)]
@@ -431,9 +410,9 @@ def comparison(report: dict[str, Any]) -> list[str]:
             lines.append(f"| {label} | 0 | — | — | — | — | — | — | {'; '.join(notes) or 'no complete run'} |")
             continue
         lost = s["acked_lost_at_kill"] + s["acked_lost_between"] + s["acked_lost_after_return"]
-        lines.append(f"| {label} | {len(runs)} | {num(s['sentinel_new_master_s'])} | {num(s['vip_write_gap_s'])} | "
-                     f"{num(s['sentinel_write_gap_s'])} | {num(s['old_master_rejoined_s'])} | "
-                     f"{lost} / {s['confirmed_lost']} | {s['extra_master_changes']} | {'; '.join(notes) or '—'} |")
+        lines.append(row(label, len(runs), *map(num, (s["sentinel_new_master_s"], s["vip_write_gap_s"],
+                                                      s["sentinel_write_gap_s"], s["old_master_rejoined_s"])),
+                         f"{lost} / {s['confirmed_lost']}", s["extra_master_changes"], "; ".join(notes) or "—"))
     restored = {True: "restored and verified after the drill", False: "NOT restored (see the output)",
                 None: "not restored"}[report.get("down_after_restored")]
     before = report["down_after_before"]
@@ -487,7 +466,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
     groups = (("confirmed (WAIT ≥ 1)", "tab:green", 3, lambda w: w.outcome == "ok" and w.replicas >= 1),
               ("acked, not confirmed", "tab:orange", 6, lambda w: w.outcome == "ok" and w.replicas < 1),
               ("failed", "tab:red", 9, lambda w: w.outcome != "ok"))
-    for row, (title, run) in enumerate(rows):
+    for y, (title, run) in enumerate(rows):
         lines = [(0.0, "black", "-", "kill")]
         for key, colour, style, label in (("sentinel_new_master_s", "tab:blue", "--", "Sentinel names new master"),
                                           ("old_master_started_s", "tab:purple", ":", "old master started")):
@@ -498,7 +477,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
             lines.append((t, "grey", "-.", f"old master rejoined (+{t:.2f} s)"))
         lines += [(t, "tab:red", "--", f"master moved again: {h} (+{t:.2f} s)") for t, h in run["master_moves"][1:]]
         for col, name in enumerate(WRITERS):
-            ax, ws, kill, r = axes[row][col], run["samples"][name], run["kill_ts"], run["writers"][name]
+            ax, ws, kill, r = axes[y][col], run["samples"][name], run["kill_ts"], run["writers"][name]
             if pts := [(w.start - kill, w.latency * 1000) for w in ws if w.key in run["lost"]]:
                 ax.scatter(*zip(*pts, strict=True), s=40, c="black", marker="x", label="acked, then lost", zorder=5)
             gap_s = "no recovery" if r["write_gap_s"] is None else f"{r['write_gap_s']:.3f} s"
@@ -506,7 +485,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
                       f"{r['writes']}", "seconds from kill",
                   [(label, colour, size, [(w.start - kill, w.latency * 1000) for w in ws if keep(w)])
                    for label, colour, size, keep in groups], lines, legend="upper right")
-        axes[row][0].set_ylabel("write latency (ms)")
+        axes[y][0].set_ylabel("write latency (ms)")
     save_figure(fig, path, f"Redis failover drill, {report['date']}, {report['rate']:.0f} writes/s per writer "
                 f"(SET + WAIT 1 {WAIT_MS}){', Sentinel down-after-milliseconds compared' if profiles else ''}", dpi=110)
 
@@ -561,11 +540,8 @@ def main() -> int:
     except (LabError, TimeoutError, subprocess.SubprocessError, OSError, KeyError) as exc:
         print(f"!! the lab is not usable: {exc!r}", file=sys.stderr)
         return 2
-    report: dict[str, Any] = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "inventory": args.inventory,
-                              "command": " ".join(["drills/redis_failover.py", *sys.argv[1:]]),
-                              "provenance": provenance(),
-                              "rate": args.rate, "repeat": args.repeat, "socket_timeout_s": TIMEOUT, "wait_ms": WAIT_MS,
-                              "vip": lab.vip, "redis": lab.redis, "runs": []}
+    report = header("redis_failover", args.inventory, rate=args.rate, repeat=args.repeat, socket_timeout_s=TIMEOUT,
+                    wait_ms=WAIT_MS, vip=lab.vip, redis=lab.redis, runs=[])
     status = 0
     try:
         if args.down_after:

@@ -48,8 +48,8 @@ from typing import Any, NamedTuple
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hafront import lab as labkit  # noqa: E402
 from hafront.clientview import window_impact as impact  # noqa: E402
-from hafront.probe import Probe, fetch, parse_metrics, stats_csv  # noqa: E402
-from hafront.report import Targets, provenance, provenance_line, write_reports  # noqa: E402
+from hafront.probe import Probe, Server, reloaded, servers, worker  # noqa: E402
+from hafront.report import Targets, head, header, provenance_line, row, write_reports  # noqa: E402
 
 ROOT = labkit.ROOT
 OPS = ["drain", "remove", "undrain", "add", "weight", "weight_back", "rolling", "kill"]
@@ -79,26 +79,8 @@ def load_lab(inventory: str) -> Lab:
 
 
 # ---------------------------------------------------------------- HAProxy's view
-class Server(NamedTuple):
-    status: str
-    weight: int
-
-
-def stats(lab: Lab, lb: str, backend: str = "be_web") -> dict[str, Server]:
-    """server -> (status, weight) as one load balancer's HAProxy has them."""
-    return {r["svname"]: Server(r["status"], int(r["weight"] or 0))
-            for r in stats_csv(lab.lbs[lb], lab.stats_port, lab.stats_auth, timeout=2)
-            if r["pxname"] == backend and r["svname"] not in ("FRONTEND", "BACKEND")}
-
-
-def vrrp_transitions(lab: Lab, since: float) -> list[dict[str, Any]]:
-    return labkit.vrrp_transitions({lb: lab.containers[lb] for lb in lab.lbs}, since)
-
-
-def vrrp_settled(lab: Lab, quiet: float = 10.0) -> bool:
-    """No VRRP transition for `quiet` seconds: a deploy that just ended can still move a
-    VIP back to its preferred master (preempt_delay), which resets requests in flight."""
-    return not vrrp_transitions(lab, time.time() - quiet)
+def stats(lab: Lab, lb: str) -> dict[str, Server]:
+    return servers(lab.lbs[lb], lab.stats_port, lab.stats_auth, "be_web")
 
 
 def all_stats(lab: Lab) -> dict[str, dict[str, Server]]:
@@ -110,18 +92,18 @@ def all_up(lab: Lab) -> bool:
 
 
 def workers(lab: Lab) -> dict[str, tuple[float, float]]:
-    """Per load balancer: the serving worker's start time and connection count. A reload
-    starts a new worker: the start time moves, or (same second) the count starts over."""
-    names = ("haproxy_process_start_time_seconds", "haproxy_process_connections_total")
-    found = {}
-    for lb, address in lab.lbs.items():
-        metrics = parse_metrics(fetch(address, lab.stats_port, "/metrics", auth=lab.stats_auth, timeout=2)[2], names)
-        found[lb] = (metrics[names[0]], metrics[names[1]])
-    return found
+    """Per load balancer: the serving worker's start time and connection count."""
+    return {lb: worker(address, lab.stats_port, lab.stats_auth) for lb, address in lab.lbs.items()}
 
 
-def reloaded(before: tuple[float, float], after: tuple[float, float]) -> bool:
-    return after[0] != before[0] or after[1] < before[1]
+def vrrp_transitions(lab: Lab, since: float) -> list[dict[str, Any]]:
+    return labkit.vrrp_transitions({lb: lab.containers[lb] for lb in lab.lbs}, since)
+
+
+def vrrp_settled(lab: Lab, quiet: float = 10.0) -> bool:
+    """No VRRP transition for `quiet` seconds: a deploy that just ended can still move a
+    VIP back to its preferred master (preempt_delay), which resets requests in flight."""
+    return not vrrp_transitions(lab, time.time() - quiet)
 
 
 def playbook(inventory: Path, name: str, *extra: str, log: Path) -> dict[str, int]:
@@ -254,24 +236,20 @@ def markdown(report: dict[str, Any]) -> str:
              f"`{report['command']}` on `{report['inventory']}`, {report['date']}, probe {report['rate']:.0f} req/s "
              "(GET /, new connection each, 1 s timeout, alternating over the VIPs); "
              f"{provenance_line(report['provenance'])}.", "",
-             "| profile | operation | requests | failed | longest span without success s | p99 ms | max ms "
-             "| duration s | HAProxy reloaded | changed | VRRP transitions |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             *head("profile", "operation", "requests", "failed", "longest span without success s", "p99 ms", "max ms",
+                   "duration s", "HAProxy reloaded", "changed", "VRRP transitions")]
     for profile, ops in report["profiles"].items():
-        for name, r in ops.items():
-            reloaded = ", ".join(lb for lb, yes in r["reloaded"].items() if yes) or "no"
-            changed = r.get("recap", {}).get("changed", "-")
-            lines.append(f"| {profile} | {name} | {r['requests']} | {r['failed']} {r['failures'] or ''} "
-                         f"| {r['longest_gap_s']} | {r['p99_ms']} "
-                         f"| {r['max_ms']} | {r['duration_s']} | {reloaded} | {changed} | {len(r['vrrp_transitions'])} |")
-    kills = {p: ops["kill"] for p, ops in report["profiles"].items() if "kill" in ops}
-    if kills:
+        lines += [row(profile, name, r["requests"], f"{r['failed']} {r['failures'] or ''}", r["longest_gap_s"],
+                      r["p99_ms"], r["max_ms"], r["duration_s"],
+                      ", ".join(lb for lb, yes in r["reloaded"].items() if yes) or "no",
+                      r.get("recap", {}).get("changed", "-"), len(r["vrrp_transitions"])) for name, r in ops.items()]
+    if kills := {p: ops["kill"] for p, ops in report["profiles"].items() if "kill" in ops}:
         lines += ["", "Backend hard kill (`podman kill`), from the kill until every load balancer marked it down:", "",
-                  "| profile | marked down after (s, per LB) | failed in that time | p99 ms | then, back UP: failed |",
-                  "|---|---|---|---|---|"]
-        for p, k in kills.items():
-            lines.append(f"| {p} | {k['marked_down_s']} | {k['event']['failed']} of {k['event']['requests']} "
-                         f"| {k['event']['p99_ms']} | {k['return']['failed']} of {k['return']['requests']} |")
+                  *head("profile", "marked down after (s, per LB)", "failed in that time", "p99 ms",
+                        "then, back UP: failed")]
+        lines += [row(p, k["marked_down_s"], f"{k['event']['failed']} of {k['event']['requests']}",
+                      k["event"]["p99_ms"], f"{k['return']['failed']} of {k['return']['requests']}")
+                  for p, k in kills.items()]
     lines += ["", "## Targets", "", *report.get("targets", [])]
     return "\n".join(lines) + "\n"
 
@@ -301,10 +279,8 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     log = args.out / "zero-downtime.log"
     log.write_text("")
-    report: dict[str, Any] = {"command": " ".join(["drills/zero_downtime.py", *sys.argv[1:]]),
-                              "inventory": args.inventory, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                              "provenance": provenance(),
-                              "rate": args.rate, "profiles": {}}
+    report = header("zero_downtime", args.inventory, date=time.strftime("%Y-%m-%d %H:%M:%S %Z"), rate=args.rate,
+                    profiles={})
     try:
         labkit.wait_until("every backend UP on every load balancer", lambda: all_up(lab))
         labkit.wait_until("10 s with no VRRP transition", lambda: vrrp_settled(lab))
@@ -318,7 +294,7 @@ def main() -> int:
         if "stock" in profiles:
             apply_profile(lab, "ours", log)
     targets = check_targets(report)
-    report["targets"], report["targets_missed"] = targets.markdown(), targets.missed
+    targets.record(report)
     write_reports(args.out, "zero-downtime", report, markdown(report), indent=2)
     return targets.verdict("zero_downtime")
 

@@ -105,8 +105,32 @@ def window_impact(samples: Sequence[Sample], start: float, end: float) -> dict[s
             "served_by": dict(Counter(s.served_by for s in window if s.ok))}
 
 
-def _ms(seconds: float | None) -> float | None:
+def first_outage(samples: Sequence[Sample], event: float) -> dict[str, Any]:
+    """Requests in flight at or after `event` (hit), the failed ones, when the first failure
+    was sent, and when the first success sent after it completed (None: none yet)."""
+    hit = [s for s in samples if s.end >= event]
+    failed = [s for s in hit if not s.ok]
+    first = failed[0].start if failed else None
+    back = min((s.end for s in hit if s.ok and first is not None and s.start > first), default=None)
+    return {"hit": hit, "failed": failed, "first": first, "back": back}
+
+
+def over_runs(runs: Sequence[dict[str, Any]], medians: Iterable[str] = (), totals: Iterable[str] = ()) -> dict[str, Any]:
+    """Per key, the median over the runs that have a value, or the sum (None when a run has none)."""
+    out: dict[str, Any] = {k: median(r.get(k) for r in runs) for k in medians}
+    return out | {k: None if any(r.get(k) is None for r in runs) else sum(r[k] for r in runs) for k in totals}
+
+
+def rel(ts: float | None, origin: float, digits: int = 4) -> float | None:
+    """Seconds from origin to ts, rounded; None stays None."""
+    return None if ts is None else round(ts - origin, digits)
+
+
+def ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
+
+
+_ms = ms
 
 
 def median(values: Iterable[float | None]) -> float | None:

@@ -7,6 +7,7 @@ Ansible's password lookup keeps in $HAFRONT_LAB_SECRETS (default ~/.local/share/
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -14,7 +15,7 @@ import select
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,66 @@ def kill_timed(container: str, units: list[str], required: bool = True) -> tuple
     finally:
         for fd in fds:
             os.close(fd)
+
+
+def freeze(container: str) -> float:
+    """podman pause (processes frozen, the kernel still up); the fault's time."""
+    fault = time.time()
+    podman("pause", container)
+    return fault
+
+
+def power_off(container: str) -> float:
+    """Frozen and its link cut (host side of its veth down): nothing answers, not even a reset."""
+    link = veth(container)
+    fault = freeze(container)
+    subprocess.run(["ip", "link", "set", "dev", link, "down"], check=True)
+    return fault
+
+
+def thaw(container: str) -> None:
+    if state(container) == "paused":
+        podman("unpause", container)
+
+
+def power_on(container: str, *units: str) -> None:
+    """A powered-off node boots afresh: thawed only to be killed, then started."""
+    if state(container) == "paused":
+        podman("unpause", container)
+        podman("kill", container, check=False)
+    start(container, *units)
+
+
+def kill_unit(container: str, unit: str, stay_down: bool = False) -> float:
+    """SIGKILL a unit's processes; stay_down: a drop-in stops systemd restarting it (undo:
+    restore_unit). The container's clock just before the kill."""
+    if stay_down:
+        sh(container, f"mkdir -p {_dropin(unit).rsplit('/', 1)[0]} && printf '[Service]\\nRestart=no\\n' > "
+                      f"{_dropin(unit)} && systemctl daemon-reload")
+    return stamped(container, f"systemctl kill -s KILL {unit}")
+
+
+def restore_unit(container: str, unit: str) -> None:
+    """Drop kill_unit's drop-in, if any, and start the unit (idempotent: it may be restarting already)."""
+    sh(container, f"if [ -e {_dropin(unit)} ]; then rm -f {_dropin(unit)} && systemctl daemon-reload; fi"
+                  f" && systemctl start {unit}")
+
+
+def _dropin(unit: str) -> str:
+    return f"/run/systemd/system/{unit}.service.d/zz-drill.conf"
+
+
+@contextlib.contextmanager
+def busy_cpus(seconds: float) -> Iterator[int]:
+    """A busy loop per CPU of this machine for the block (each bounded to seconds + 5 by itself)."""
+    end = f"import time\nend = time.monotonic() + {seconds + 5}\nwhile time.monotonic() < end: pass"
+    hogs = [subprocess.Popen([sys.executable, "-c", end]) for _ in range(os.cpu_count() or 2)]
+    try:
+        yield len(hogs)
+    finally:
+        for hog in hogs:  # killed so nothing outlives the drill
+            hog.kill()
+            hog.wait()
 
 
 def stamped(container: str, command: str) -> float:

@@ -10,6 +10,7 @@ import concurrent.futures as cf
 import http.client
 import threading
 import time
+from typing import NamedTuple
 
 from hafront.clientview import Sample
 
@@ -108,3 +109,26 @@ def parse_metrics(text: str, names: tuple[str, ...]) -> dict[str, float]:
     """The named unlabelled samples of a Prometheus text exposition."""
     values = dict(line.split(" ", 1) for line in text.splitlines() if line.startswith(tuple(f"{n} " for n in names)))
     return {name: float(value) for name, value in values.items()}
+
+
+class Server(NamedTuple):
+    status: str
+    weight: int
+
+
+def servers(address: str, port: int, auth: tuple[str, str], backend: str, timeout: float = 2) -> dict[str, Server]:
+    """server -> (status, weight) of one backend, as one HAProxy has them (stats CSV)."""
+    return {r["svname"]: Server(r["status"], int(r["weight"] or 0)) for r in stats_csv(address, port, auth, timeout)
+            if r["pxname"] == backend and r["svname"] not in ("FRONTEND", "BACKEND")}
+
+
+def worker(address: str, port: int, auth: tuple[str, str], timeout: float = 2) -> tuple[float, float]:
+    """The serving HAProxy worker's start time and connection count (metrics). A reload starts
+    a new worker: the start time moves, or (same second) the count starts over (see reloaded)."""
+    names = ("haproxy_process_start_time_seconds", "haproxy_process_connections_total")
+    metrics = parse_metrics(fetch(address, port, "/metrics", auth=auth, timeout=timeout)[2], names)
+    return metrics[names[0]], metrics[names[1]]
+
+
+def reloaded(before: tuple[float, float], after: tuple[float, float]) -> bool:
+    return after[0] != before[0] or after[1] < before[1]

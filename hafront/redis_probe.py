@@ -87,6 +87,14 @@ class Write(NamedTuple):
     replicas: int     # WAIT's answer; -1 when unknown
     target: str       # address written to: the VIP, or the master Sentinel named
 
+    @property
+    def end(self) -> float:
+        return self.start + self.latency
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
 
 def error_kind(exc: BaseException) -> str:
     text = str(exc).lower()

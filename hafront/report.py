@@ -1,10 +1,12 @@
 """What every drill report carries: where it ran, and which targets it missed."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import platform
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,14 @@ def provenance() -> dict[str, Any]:
             "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
             "machine": {"hostname": platform.node(), "kernel": platform.release(), "cpus": os.cpu_count(),
                         "cpu_model": model, "python": platform.python_version()}}
+
+
+def header(drill: str, inventory: str, **fields: Any) -> dict[str, Any]:
+    """What every drill report starts with: its command line, when (UTC), the commit and
+    machine, the inventory; then the drill's own fields."""
+    return {"command": " ".join([f"drills/{drill}.py", *sys.argv[1:]]),
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "provenance": provenance(),
+            "inventory": inventory, **fields}
 
 
 def provenance_line(prov: dict[str, Any]) -> str:
@@ -66,6 +76,10 @@ class Targets:
                   for c in self.checks]
         return lines
 
+    def record(self, report: dict[str, Any]) -> None:
+        """The targets' table and the missed ones, into the report."""
+        report["targets"], report["targets_missed"] = self.markdown(), self.missed
+
     def verdict(self, drill: str) -> int:
         """Print the missed targets; the exit code for the drill."""
         for c in self.missed:
@@ -73,6 +87,16 @@ class Targets:
         if not self.missed:
             print(f"{drill}: all {len(self.checks)} targets met", flush=True)
         return 1 if self.missed else 0
+
+
+def row(*cells: Any) -> str:
+    """One Markdown table row."""
+    return "| " + " | ".join(map(str, cells)) + " |"
+
+
+def head(*names: str) -> list[str]:
+    """A Markdown table's header row and rule."""
+    return [row(*names), "|" + "---|" * len(names)]
 
 
 def write_reports(out: Path, stem: str, report: dict[str, Any], markdown: str, samples: Any = None,
