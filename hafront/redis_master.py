@@ -64,8 +64,9 @@ def master_by_sentinels(answers: Mapping[str, str | None], initial: str | None =
     """The master the Sentinels name: an address a strict majority of the Sentinels asked names.
 
     answers maps every Sentinel asked (a member of the group) to its answer to SENTINEL
-    GET-MASTER-ADDR-BY-NAME as "ip:port", or to None or "" when it gave none; it counts
-    against every address. A Sentinel left out of answers is no member of the group.
+    GET-MASTER-ADDR-BY-NAME as "ip:port" (any one spelling of an address will do, the ip
+    alone too: answers are compared as strings), or to None or "" when it gave none; it
+    counts against every address. A Sentinel left out of answers is no member of the group.
 
     initial is returned unchanged (reason INITIAL) when no Sentinel answers at all: pass the
     initial master only when the group cannot have run Sentinel yet (the controller cannot
