@@ -57,7 +57,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hafront import lab as labkit  # noqa: E402
-from hafront.clientview import Sample, impact, median  # noqa: E402
+from hafront.clientview import Sample, impact, over_runs  # noqa: E402
 from hafront.probe import TIMEOUT, Probe, get  # noqa: E402
 from hafront.report import (Targets, figure, head, header, panel, provenance_line, row,  # noqa: E402
                             save_figure, write_reports)
@@ -102,10 +102,6 @@ def holders(lab: Lab) -> dict[str, set[str]]:
     """instance -> load balancers that hold its VIP right now (from `ip -o addr`)."""
     held = labkit.vip_holders(lab.containers, list(lab.vips.values()))
     return {instance: set(held[vip]) for instance, vip in lab.vips.items()}
-
-
-def transitions(lab: Lab, since: float, until: float = float("inf")) -> list[dict[str, Any]]:
-    return labkit.vrrp_transitions(lab.containers, since, until)
 
 
 def lab_ready(lab: Lab) -> bool:
@@ -186,8 +182,9 @@ FAULTS: dict[str, Fault] = {
 
 
 # ---------------------------------------------------------------- drills
-def event_result(samples: list[Sample], event: float, moves: list[dict[str, Any]], instance: str,
+def event_result(lab: Lab, samples: list[Sample], event: float, until: float, instance: str,
                  not_host: str | None = None) -> dict[str, Any]:
+    moves = labkit.vrrp_transitions(lab.containers, event, until)
     masters = [m for m in moves if m["state"] == "MASTER"]
     vip_ts = next((m["ts"] for m in masters if m["instance"] == instance and m["host"] != not_host), None)
     return {"event_ts": event, "vip_s": None if vip_ts is None else round(vip_ts - event, 4),
@@ -222,10 +219,10 @@ def run_fault(lab: Lab, name: str, profile: str, rate: float, out: dict[str, dic
             labkit.wait_until("the lab to serve from the preferred layout", lambda: lab_ready(lab))
             time.sleep(SETTLED)
         in_window = [s for s in probe.samples if s.start < event + POST]
-        result = event_result(in_window, event, transitions(lab, event, event + POST), vi1, not_host=holder)
+        result = event_result(lab, in_window, event, event + POST, vi1, not_host=holder)
         out["fault"][name].append({**result, "holder": holder})
         print(f"  {name}: {summary(result)}", flush=True)
-        result = event_result(probe.samples, undone, transitions(lab, undone, time.time()), vi1)
+        result = event_result(lab, probe.samples, undone, time.time(), vi1)
         out["restore"][name].append({**result, "holder": holder, "fault_ts": event})
         print(f"  {name} undone: {summary(result)}, {len(result['vip_moves'])} VIP move(s)", flush=True)
     finally:
@@ -241,7 +238,7 @@ def soak(lab: Lab, rate: float, seconds: float) -> dict[str, Any]:
         start = time.time()
         with Probe(list(lab.vips.values()), rate, seconds + 1) as probe:
             time.sleep(seconds)  # fixed soak window
-    moves = transitions(lab, start, start + seconds + 1)
+    moves = labkit.vrrp_transitions(lab.containers, start, start + seconds + 1)
     seen = impact(probe.samples, start)
     return {"seconds": seconds, "start_ts": start, "cpu_hogs": hogs,
             "master_transitions": sum(m["state"] == "MASTER" for m in moves), "transitions": moves,
@@ -270,11 +267,9 @@ def run_profile(lab: Lab, profile: str, args: argparse.Namespace, config: dict[s
 
 
 def medians(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"longest_gap_s": median(r["longest_gap_s"] for r in items),
+    return {**over_runs(items, medians=("longest_gap_s", "vip_s", "p99_ms"), totals=("requests",)),
             "worst_gap_s": max((r["longest_gap_s"] for r in items), default=None),
-            "vip_s": median(r["vip_s"] for r in items), "p99_ms": median(r["p99_ms"] for r in items),
-            "failed": [r["failed"] for r in items], "requests": sum(r["requests"] for r in items),
-            "unrecovered": sum(not r["recovered"] for r in items),
+            "failed": [r["failed"] for r in items], "unrecovered": sum(not r["recovered"] for r in items),
             "vip_moves": [len(r["vip_moves"]) for r in items]}
 
 
@@ -326,17 +321,13 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def worst_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    return max(runs, key=lambda r: r["longest_gap_s"])
-
-
 def plot(report: dict[str, Any], path: Path) -> None:
     profiles = report["profiles"]
     names = list(next(iter(profiles.values()))["faults"])
     fig, axes = figure(len(profiles), len(names), 4.2, 3.6)
     for y, (profile, res) in enumerate(profiles.items()):
         for col, name in enumerate(names):
-            ax, run = axes[y][col], worst_run(res["faults"][name]["runs"])
+            ax, run = axes[y][col], max(res["faults"][name]["runs"], key=lambda r: r["longest_gap_s"])
             ax.axvspan(run["gap_from_s"], run["gap_to_s"], color="tab:red", alpha=0.15,
                        label=f"longest span {run['longest_gap_s']:.3f} s")
             lines = [(0.0, "black", "-", "fault")]
@@ -389,7 +380,6 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     log = args.out / "lb-failover-ansible.log"
     log.write_text("")
-
     began, lab = time.time(), load_lab(args.inventory)
     report = header("lb_failover", args.inventory, rate=args.rate, repeat=args.repeat,
                     compare_repeat=args.compare_repeat, soak_s=args.soak, probe_window_s=[PRE, POST], timeout_s=TIMEOUT,

@@ -3,8 +3,8 @@
 
 Method
 ------
-The lab comes from ``ansible-inventory -i <inventory> --list`` (group ``redis``, the first
-VIP of the load balancers); passwords from $HAFRONT_LAB_SECRETS or ~/.local/share/hafront/lab.
+The lab, writers and watchers: hafront/redis_probe.py (group ``redis``, the first VIP of
+the load balancers; passwords from $HAFRONT_LAB_SECRETS or ~/.local/share/hafront/lab).
 
 Two writers, each on one connection as ACL user ``app``, at a fixed rate: ``vip`` through
 HAProxy (first VIP, port 6379) and ``sentinel`` to the master ``SENTINEL
@@ -142,13 +142,8 @@ def agreed_master(lab: Lab) -> str:
 
 
 # ---------------------------------------------------------------- one run
-def gap(writes: list[Write], event: float) -> dict[str, Any]:
-    """Writes in flight at or after the kill, their failures, the first success sent after the first failure."""
-    return first_outage(writes, event - KILL_SLACK)  # type: ignore[arg-type]  (a Write is a sample too)
-
-
 def writer_result(ws: list[Write], kill: float, started: float | None) -> dict[str, Any]:
-    g = gap(ws, kill)
+    g = first_outage(ws, kill - KILL_SLACK)  # type: ignore[arg-type]  (a Write is a sample too)
     # The longest span without an acknowledged write, anywhere after the kill (the old
     # master's return included), not only the first run of failures.
     span = longest_gap(ws, kill - KILL_SLACK)  # type: ignore[arg-type]
@@ -194,7 +189,8 @@ def run_once(lab: Lab, index: int, rate: float) -> dict[str, Any]:
         kill, kill_source = labkit.kill_timed(lab.containers[old], ["redis-server"], required=False)
         new_ts = waited("a Sentinel to name a new master", named_new)
         new_addr = next((a for w in watches.values() for t, a in w.changes if t == new_ts), None)
-        vip_back = waited("a write through the VIP to succeed again", lambda: gap(writers["vip"].samples[:], kill)["back"])
+        vip_back = waited("a write through the VIP to succeed again",
+                          lambda: first_outage(writers["vip"].samples[:], kill - KILL_SLACK)["back"])
         time.sleep(SETTLE)  # fixed window: writes through the new master before the old one returns
         if new_addr:
             ret = Returner(lab, old, new_addr, runid, stop)
@@ -289,8 +285,7 @@ def rerun_site(lab: Lab, log: Path, verbose: bool = False) -> dict[str, Any]:
     watches = [SentinelWatch(lab, h, stop, max_seconds=1900) for h in lab.redis]
     for w in watches:
         w.start()
-    print(f"re-running ansible-playbook -i {lab.inventory} playbooks/site.yml{' -vvv' if verbose else ''} (log: {log})",
-          flush=True)
+    print(f"re-running playbooks/site.yml{' -vvv' if verbose else ''} on {lab.inventory} (log: {log})", flush=True)
     log.write_text("")  # the log is this run's only: a test greps it for secrets
     try:
         run = labkit.run_playbook(lab.inventory, "site.yml", *(["-vvv"] if verbose else []), log=log, timeout=1800,

@@ -3,7 +3,7 @@
 
 Method
 ------
-A probe (the one of drills/lb_failover.py) sends ``GET /`` at a fixed rate, alternating
+The probe of hafront/probe.py sends ``GET /`` at a fixed rate, alternating
 over every VIP, each request on a new TCP connection with a 1 s timeout. Around each
 operation it runs from 1 s before the operation starts until 2 s after it ends, and the
 report counts every request of that window. The operations, in order:
@@ -56,7 +56,7 @@ OPS = ["drain", "remove", "undrain", "add", "weight", "weight_back", "rolling", 
 STOCK = ROOT / "drills/stock-haproxy.yml"
 LEAD, SETTLE = 1.0, 2.0      # probe seconds before and after each operation
 POLL = 0.05                  # stats poll interval during a kill, seconds
-PLAYBOOK_TIMEOUT = 900
+PLAYBOOK_TIMEOUT = 900       # hafront.lab.run_playbook's too
 
 
 class Lab(NamedTuple):
@@ -79,12 +79,8 @@ def load_lab(inventory: str) -> Lab:
 
 
 # ---------------------------------------------------------------- HAProxy's view
-def stats(lab: Lab, lb: str) -> dict[str, Server]:
-    return servers(lab.lbs[lb], lab.stats_port, lab.stats_auth, "be_web")
-
-
 def all_stats(lab: Lab) -> dict[str, dict[str, Server]]:
-    return {lb: stats(lab, lb) for lb in lab.lbs}
+    return {lb: servers(address, lab.stats_port, lab.stats_auth, "be_web") for lb, address in lab.lbs.items()}
 
 
 def all_up(lab: Lab) -> bool:
@@ -106,11 +102,6 @@ def vrrp_settled(lab: Lab, quiet: float = 10.0) -> bool:
     return not vrrp_transitions(lab, time.time() - quiet)
 
 
-def playbook(inventory: Path, name: str, *extra: str, log: Path) -> dict[str, int]:
-    """Run a playbook; return the PLAY RECAP summed over hosts (changed, failed, ...)."""
-    return labkit.run_playbook(inventory, name, *extra, log=log, timeout=PLAYBOOK_TIMEOUT).totals
-
-
 # ---------------------------------------------------------------- backend kill
 def first_down(lab: Lab, host: str, since: float, deadline: float = 60) -> dict[str, float | None]:
     """Per load balancer: seconds from `since` to the first poll showing host DOWN."""
@@ -120,7 +111,7 @@ def first_down(lab: Lab, host: str, since: float, deadline: float = 60) -> dict[
         for lb in lab.lbs:
             if seen[lb] is None:
                 try:
-                    if stats(lab, lb)[host].status.startswith("DOWN"):
+                    if servers(lab.lbs[lb], lab.stats_port, lab.stats_auth, "be_web")[host].status.startswith("DOWN"):
                         seen[lb] = round(time.time() - since, 3)
                 except (OSError, KeyError):
                     pass
@@ -178,7 +169,7 @@ def run_ops(lab: Lab, ops: list[str], rate: float, log: Path, profile: str) -> d
             else:
                 source, argv, host = plays[name]
                 target = source if isinstance(source, Path) else labkit.inventory_copy(inv, tmp, source)
-                res = measured(lab, rate, lambda: {"recap": playbook(target, *argv, log=log),
+                res = measured(lab, rate, lambda: {"recap": labkit.run_playbook(target, *argv, log=log).totals,
                                                    **({"host": host} if host else {})})
             after, now = all_stats(lab), workers(lab)
             res["reloaded"] = {lb: reloaded(started[lb], now[lb]) for lb in lab.lbs}
@@ -226,7 +217,7 @@ def kill_op(lab: Lab, host: str, rate: float) -> dict[str, Any]:
 def apply_profile(lab: Lab, profile: str, log: Path) -> None:
     extra = ("-e", f"@{STOCK.relative_to(ROOT)}") if profile == "stock" else ()
     print(f"[{profile}] applying the profile to the load balancers (log: {log})", flush=True)
-    playbook(lab.inventory, "site.yml", "--limit", "loadbalancers", *extra, log=log)
+    labkit.run_playbook(lab.inventory, "site.yml", "--limit", "loadbalancers", *extra, log=log)
     labkit.wait_until("every backend UP on every load balancer", lambda: all_up(lab))
     labkit.wait_until("10 s with no VRRP transition", lambda: vrrp_settled(lab))
 

@@ -88,3 +88,32 @@ def test_window_impact_counts_every_request_in_flight_in_the_window():
     assert seen["requests"] == len([s for s in samples if 5 <= s.end and s.start <= 6])
     assert window_impact([], 0, 1) == {"requests": 0, "failed": 0, "failures": {}, "failed_at": [], "p99_ms": None,
                                        "longest_gap_s": None, "max_ms": 0.0, "served_by": {}}
+
+
+def test_first_outage_from_the_first_failure_to_the_next_success_sent_after_it():
+    from hafront.clientview import first_outage
+    samples = steady(0, 5) + steady(5, 6, outcome="refused") + steady(6, 8)
+    out = first_outage(samples, 5)
+    assert out["first"] == pytest.approx(5.0) and out["back"] == pytest.approx(6.002)
+    assert len(out["failed"]) == 100 and len(out["hit"]) == len([s for s in samples if s.end >= 5])
+    assert first_outage(steady(0, 2), 1)["first"] is None and first_outage(steady(0, 2), 1)["back"] is None
+    assert first_outage(steady(0, 1) + steady(1, 2, outcome="timeout"), 0.5)["back"] is None
+
+
+def test_over_runs_medians_skip_missing_values_and_sums_refuse_them():
+    from hafront.clientview import over_runs
+    runs = [{"gap": 1.0, "lost": 0}, {"gap": None, "lost": 2}, {"gap": 3.0, "lost": 1}]
+    assert over_runs(runs, medians=("gap",), totals=("lost",)) == {"gap": 2.0, "lost": 3}
+    assert over_runs([*runs, {"gap": 5.0, "lost": None}], totals=("lost",)) == {"lost": None}
+    assert over_runs([], medians=("gap",), totals=("lost",)) == {"gap": None, "lost": 0}
+
+
+@pytest.mark.parametrize(("ts", "origin", "want"), [(None, 1.0, None), (2.123456, 1.0, 1.1235), (1.0, 2.0, -1.0)])
+def test_rel(ts, origin, want):
+    from hafront.clientview import rel
+    assert rel(ts, origin) == want
+
+
+def test_ms_rounds_to_a_tenth():
+    from hafront.clientview import ms
+    assert ms(None) is None and ms(0.0123456) == 12.3

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hafront.probe import parse_metrics, parse_stats_csv
 from hafront.report import Targets, write_reports
 
@@ -51,3 +53,29 @@ def test_targets_exit_code_follows_the_missed_targets(capsys):
     assert [c["target"] for c in targets.missed] == ["none"]
     assert targets.verdict("drill") == 1 and "target missed: none" in capsys.readouterr().out
     assert Targets().verdict("drill") == 0
+
+
+def test_markdown_rows_and_header():
+    from hafront.report import head, row
+    assert row("a", 1, None, "") == "| a | 1 | None |  |"
+    assert head("x", "y") == ["| x | y |", "|---|---|"]
+
+
+@pytest.mark.parametrize(("before", "after", "want"), [
+    ((100.0, 50.0), (100.0, 60.0), False),   # same worker, more connections
+    ((100.0, 50.0), (101.0, 60.0), True),    # a new worker started
+    ((100.0, 50.0), (100.0, 3.0), True),     # same second, the count started over
+])
+def test_reloaded(before, after, want):
+    from hafront.probe import reloaded
+    assert reloaded(before, after) is want
+
+
+def test_header_names_the_drill_and_its_own_fields(monkeypatch):
+    from hafront import report
+    monkeypatch.setattr(report.sys, "argv", ["drills/x.py", "--repeat", "1"])
+    monkeypatch.setattr(report, "provenance", lambda: {"commit": "c"})
+    got = report.header("x", "inventories/lab", rate=5)
+    assert got["command"] == "drills/x.py --repeat 1" and got["inventory"] == "inventories/lab" and got["rate"] == 5
+    assert got["provenance"] == {"commit": "c"} and got["date"].endswith("+00:00")
+    assert report.header("x", "i", date="mine")["date"] == "mine"

@@ -38,3 +38,11 @@ def test_master_moves_counts_changes_not_silences():
                (6.0, "10.0.0.33")]
     assert master_moves(changes, "10.0.0.31") == [(3.0, "10.0.0.32"), (6.0, "10.0.0.33")]
     assert master_moves([], "10.0.0.31") == []
+
+
+def test_a_write_is_a_sample_for_the_client_metrics():
+    from hafront.clientview import longest_gap
+    from hafront.redis_probe import Write
+    ws = [Write("vip", i, f"k{i}", i * 0.1, 0.01, "ok" if not 10 <= i < 20 else "timeout", 1, "x") for i in range(30)]
+    assert ws[0].ok and not ws[10].ok and ws[0].end == pytest.approx(0.01)
+    assert longest_gap(ws, 1.0)["longest_gap_s"] == pytest.approx(2.01 - 0.91)
