@@ -253,21 +253,15 @@ def set_sysctls(container: str, values: dict[str, str]) -> None:
                    check=True, capture_output=True, text=True)
 
 
-def ipv4_addresses(ip_addr: str) -> set[str]:
-    """The IPv4 addresses in `ip -o -4 addr show` output."""
-    return set(re.findall(r"\binet (\d+\.\d+\.\d+\.\d+)/", ip_addr))
-
-
 def vip_holders(containers: dict[str, str], vips: list[str]) -> dict[str, list[str]]:
-    """VIP -> the hosts that hold it now; containers: host -> container."""
-    held: dict[str, list[str]] = {vip: [] for vip in vips}
+    """VIP -> the hosts that hold it now (hafront.vip.holders over each one's `ip -o addr show`);
+    containers: host -> container."""
+    from hafront.vip import holders
+    outputs = {}
     for host, container in containers.items():
-        proc = exec_in(container, "ip", "-o", "-4", "addr", "show", check=False)
-        mine = ipv4_addresses(proc.stdout) if proc.returncode == 0 else set()
-        for vip in vips:
-            if vip in mine:
-                held[vip].append(host)
-    return held
+        proc = exec_in(container, "ip", "-o", "addr", "show", check=False)
+        outputs[host] = proc.stdout if proc.returncode == 0 else ""
+    return {vip: holders(outputs, vip) for vip in vips}
 
 
 def parse_notify(text: str, host: str, since: float, until: float = float("inf")) -> list[dict[str, Any]]:

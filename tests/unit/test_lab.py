@@ -82,14 +82,6 @@ def test_no_recap_is_empty(output):
     assert lab.recap_totals({}) == {}
 
 
-def test_ipv4_addresses():
-    out = ("1: lo    inet 127.0.0.1/8 scope host lo\n"
-           "2: eth0    inet 10.213.10.11/24 brd 10.213.10.255 scope global eth0\n"
-           "2: eth0    inet 10.213.10.100/32 scope global eth0\n")
-    assert lab.ipv4_addresses(out) == {"127.0.0.1", "10.213.10.11", "10.213.10.100"}
-    assert "10.213.10.1" not in lab.ipv4_addresses(out)
-
-
 def test_parse_notify_keeps_the_window_as_floats():
     text = ("host=lb1 instance=VI_1 state=BACKUP ts=99.5\n"
             "host=lb1 instance=VI_1 state=MASTER ts=100.25\n"
