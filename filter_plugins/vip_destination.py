@@ -13,7 +13,7 @@ description:
   - Released without preemption (C(nopreempt)) - the VIP stays where it is, known only when exactly one
     node holds it (O(current)); otherwise an empty string, meaning nothing to wait for.
   - The logic lives in hafront/vip.py.
-positional: _input, target
+positional: _input
 options:
   _input:
     description: This instance's VRRP priorities, load balancer to priority (the keepalived role's C(keepalived_preflight.priorities[instance])).
@@ -32,10 +32,10 @@ options:
     type: bool
     default: false
   current:
-    description: The hosts that held the VIP before the run (the P(vip_holders#filter) filter).
+    description: The hosts that held the VIP before the run (the P(vip_holders#filter) filter); null - none.
     type: list
     elements: str
-    default: []
+    default: null
 author:
   - hafront contributors
 """
@@ -70,7 +70,7 @@ from hafront import vip  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def vip_destination(priorities: Any, target: Any = "", release: Any = False, preempt: Any = False,
-                    current: Any = ()) -> str:
+                    current: Any = None) -> str:
     """The host that should hold the VIP after the move or release."""
     for name, flag in (("release", release), ("preempt", preempt)):
         if not isinstance(defined(flag), bool):
@@ -78,7 +78,7 @@ def vip_destination(priorities: Any, target: Any = "", release: Any = False, pre
                                      f"pass e.g. {name}=({name} | bool)")
     try:
         return vip.destination(defined(priorities), defined(target), release=release, preempt=preempt,
-                               current=defined(current))
+                               current=[] if defined(current) is None else current)
     except ValueError as err:
         raise AnsibleFilterError(f"vip_destination: {err}") from err
 

@@ -11,13 +11,13 @@ description:
   - Takes host name to the output of C(ip -o addr show) on that host and returns the hosts whose
     output lists the VIP, in the input's order. IPv6 addresses compare in canonical form.
   - playbooks/vip_move.yml uses it before and after moving a VIP. The logic lives in hafront/vip.py.
-positional: _input, vip
+positional: _input, address
 options:
   _input:
     description: Host name to its C(ip -o addr show) output (empty when unknown).
     type: dict
     required: true
-  vip:
+  address:
     description: The VIP; a prefix length (C(/24)) is ignored.
     type: str
     required: true

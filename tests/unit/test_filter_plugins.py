@@ -69,6 +69,11 @@ def test_ansible_loads_filter_plugins_without_warnings():
         "redis_preflight_errors": "{'redis_group': 'redis'} | redis_preflight_errors('redis1', {'redis': []}, {}, {}, {})",
         "hafront_inputs_digest": "{'lb1': {'haproxy_maxconn': 1}} | hafront_inputs_digest({'all': ['lb1']}, ['haproxy_'], [])",
         "demo_backend_preflight_errors": "{'demo_backend_port': 'x'} | demo_backend_preflight_errors('web1', {'demo_backend_port': 'pint'})",
+        "vip_holders": "{'lb1': '2: eth0    inet 10.0.0.100/24 scope global eth0', 'lb2': ''} | vip_holders('10.0.0.100')",
+        "vip_destination": "{'lb1': 250, 'lb2': 240} | vip_destination(release=true, preempt=true)",
+        "redis_switchover_plan": "{'redis1': {'role': 'master'}, 'redis2': {'role': 'slave', 'link': 'up'}}"
+                                 " | redis_switchover_plan('redis2', 'redis1')",
+        "redis_sentinel_choice": "[{'ip': '10.0.0.32', 'port': '6379', 'slave-priority': '1'}] | redis_sentinel_choice",
     }
     assert set(calls) == set(PLUGINS)
     msg = "{{ {" + ", ".join(f"'{name}': {call}" for name, call in calls.items()) + "} | to_json }}"
@@ -92,3 +97,8 @@ def test_ansible_loads_filter_plugins_without_warnings():
     assert '"keepalived_preflight_errors": ["keepalived: keepalived_instances is empty on lb1' in output, proc.stdout
     assert '"redis_preflight_errors": ["redis: Group' in output and "has 0 hosts (): Sentinel needs" in output, proc.stdout
     assert '"demo_backend_preflight_errors": ["demo_backend: On web1, demo_backend_port must be' in output, proc.stdout
+    assert '"vip_holders": ["lb1"]' in output, proc.stdout
+    assert '"vip_destination": "lb1"' in output, proc.stdout
+    assert ('"redis_switchover_plan": {"switch": true, "priorities": {"redis1": 100, "redis2": 1}, "errors": []}'
+            in output), proc.stdout
+    assert '"redis_sentinel_choice": "10.0.0.32:6379"' in output, proc.stdout
