@@ -90,7 +90,7 @@ def _undefined(value):
 
 
 # Code every role runs besides its own: filters, modules and this package.
-SHARED_CODE = [Path(_ROOT) / name for name in ("filter_plugins", "library", "hafront")]
+SHARED_CODE = [Path(_ROOT) / name for name in ("filter_plugins", "library", "module_utils", "hafront")]
 
 
 def hafront_inputs_digest(hostvars, groups, prefixes, code, extra=None, only_groups=None):

@@ -116,3 +116,15 @@ def test_a_rerun_rolls_out_only_what_changed():
     assert list(rolled_out(out)) == [edited], out[-3000:]
     assert f"{path} changed" in rolled_out(out)[edited]
     assert "edited by hand" not in exec_in(edited, "cat", path).stdout
+    # Only the role whose file changed runs there: HAProxy was as the last run left it.
+    assert task_results(out, "keepalived : Write the keepalived configuration") == {edited: "changed"}, out[-3000:]
+    assert task_results(out, "haproxy : Write the HAProxy configuration") == {edited: "skipping"}, out[-3000:]
+
+
+def task_results(out: str, task: str) -> dict[str, str]:
+    """host -> its result (ok, changed, skipping, failed) for every run of `task` in `out`."""
+    results = {}
+    for block in out.split(f"TASK [{task}]")[1:]:
+        body = block.split("\nTASK [")[0].split("\nRUNNING HANDLER [")[0]
+        results.update({h: r for r, h in re.findall(r"^(ok|changed|skipping|fatal): \[([\w.-]+)\]", body, re.M)})
+    return results
