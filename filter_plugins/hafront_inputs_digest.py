@@ -34,7 +34,7 @@ options:
   code:
     description:
       - Files and directories of the role's code (its C(role_path)); the repository's filter_plugins,
-        library and hafront directories are always added.
+        library, module_utils and hafront directories are always added.
     type: list
     elements: path
     required: true
