@@ -4,7 +4,7 @@ Walks each role's templates (and the `content:` its tasks write) with Jinja's ow
 follows loop variables and `set` aliases back to the inventory variable they come from
 (`service.name` in `for service in haproxy_services` is `haproxy_services[].name`), and
 asserts that each interpolated path is in the role's syntax map (`__<role>_syntax` in
-vars/main.yml, checked by hafront_syntax_errors in preflight). A derived value
+vars/main.yml, checked in preflight by hafront.preflight.common.syntax_errors). A derived value
 (`__<role>_*`) is followed into its definition in vars/main.yml; one set by a task must
 be listed in DERIVED below with the reason it is safe. Facts and Ansible's own values
 are in SAFE_NAMES."""

@@ -53,9 +53,6 @@ def test_ansible_loads_filter_plugins_without_warnings():
                                 "'redis2': '10.0.0.32'}, 'redis1')",
         "platform_status": "{'held': {'lb1': ['10.0.0.100']}, 'instances': [{'name': 'VI_1', 'vips': ['10.0.0.100/24']}]}"
                            " | platform_status",
-        "haproxy_listener_clashes": "[['10.0.0.7', 80], ['0.0.0.0', 80]] | haproxy_listener_clashes",
-        "haproxy_group_differences": "{'lb1': {'haproxy_maxconn': 1}, 'lb2': {'haproxy_maxconn': 2}} | haproxy_group_differences",
-        "hafront_syntax_errors": "{'x_header': 'header'} | hafront_syntax_errors({'x_header': 'X Bad'}, 'lb1')",
         "hafront_load_balancer_errors": "['lb1'] | hafront_load_balancer_errors({'lb1': {}})",
         "haproxy_preflight_errors": "{'haproxy_services': []} | haproxy_preflight_errors('lb1', {}, {}, {}, {})",
         "haproxy_server_addresses": "[{'name': 'web', 'backend_group': 'web'}] | haproxy_server_addresses({'web': ['web1']}, "
@@ -85,9 +82,6 @@ def test_ansible_loads_filter_plugins_without_warnings():
     assert '"vrrp_priorities": {"VI_1": {"lb1": 250, "lb2": 240}}' in output, proc.stdout
     assert '"redis_current_master": "redis2"' in output, proc.stdout
     assert '"platform_status": ["VIPs (keepalived)"' in output, proc.stdout
-    assert '"haproxy_listener_clashes": ["0.0.0.0:80"]' in output, proc.stdout
-    assert '"haproxy_group_differences": ["haproxy_maxconn differs between load balancers (lb1: 1, lb2: 2)"]' in output, proc.stdout
-    assert '"hafront_syntax_errors": ["On lb1, x_header must be an HTTP header name' in output, proc.stdout
     assert '"hafront_load_balancer_errors": []' in output, proc.stdout
     assert '"haproxy_preflight_errors": ["haproxy on lb1: haproxy_services must be a non-empty list' in output, proc.stdout
     assert '"haproxy_server_addresses": {"web1": "10.0.0.21"}' in output, proc.stdout

@@ -2,14 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""hafront.haproxy_checks and its filters: listener clashes and group-wide differences."""
+"""hafront.haproxy_checks: listener clashes and group-wide differences (haproxy preflight calls them)."""
 
 import pytest
-from ansible.errors import AnsibleFilterError
 
 from hafront.haproxy_checks import group_differences, is_wildcard, listener_clashes
-from haproxy_group_differences import haproxy_group_differences
-from haproxy_listener_clashes import haproxy_listener_clashes
 
 
 @pytest.mark.parametrize("address, expected", [
@@ -34,13 +31,6 @@ def test_wildcards(address, expected):
 ])
 def test_listener_clashes(binds, expected):
     assert listener_clashes(binds) == expected
-    assert haproxy_listener_clashes(binds) == expected
-
-
-@pytest.mark.parametrize("bad", ["10.0.0.7:80", [["10.0.0.7"]], [("a", 1, 2)], ["ab"], None])
-def test_listener_clashes_refuses_other_input(bad):
-    with pytest.raises(AnsibleFilterError, match="haproxy_listener_clashes"):
-        haproxy_listener_clashes(bad)
 
 
 WEB = {"name": "web", "mode": "http", "bind_address": ["10.0.0.100", "10.0.0.11"], "port": 80,
@@ -74,7 +64,6 @@ def _with(**changes):
 def test_group_differences(lb2, own, expected):
     settings = {"lb1": {"haproxy_maxconn": 4096, "haproxy_services": [WEB]}, "lb2": lb2}
     assert group_differences(settings, own) == expected
-    assert haproxy_group_differences(settings, own) == expected
     assert not any("s3cr3t" in m or "'other'" in m for m in expected)
 
 
@@ -83,12 +72,6 @@ def test_group_differences_hides_secrets_and_needs_two_hosts():
     assert group_differences(settings) == [
         "haproxy_stats_password differs between load balancers (lb1: (not shown: a secret), lb2: (not shown: a secret))"]
     assert group_differences({"lb1": {"haproxy_maxconn": 1}}) == []
-
-
-@pytest.mark.parametrize("bad, own", [("lb1", None), ({"lb1": "x"}, None), ({"lb1": {}}, ["10.0.0.1"])])
-def test_group_differences_refuses_other_input(bad, own):
-    with pytest.raises(AnsibleFilterError, match="haproxy_group_differences"):
-        haproxy_group_differences(bad, own)
 
 
 def test_group_differences_leave_bind_address_out_where_a_nodes_addresses_are_unknown():
