@@ -71,7 +71,6 @@ import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from fractions import Fraction
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
@@ -120,6 +119,11 @@ def capacity_of(name: str, host_vars: Mapping[str, Any], mb_per_vcpu: int = 2048
     For source "weight" the capacity is the explicit weight, not yet checked against max_weight.
     """
     _check.option("mb_per_vcpu", mb_per_vcpu, 1, None, 2048)
+    return _capacity(name, host_vars, mb_per_vcpu)
+
+
+def _capacity(name: str, host_vars: Mapping[str, Any], mb_per_vcpu: int) -> tuple[float, str]:
+    """capacity_of, mb_per_vcpu already checked."""
     _check.host_vars(name, host_vars)
 
     drain = defined(host_vars.get("haproxy_drain"))
@@ -162,12 +166,32 @@ def capacity_of(name: str, host_vars: Mapping[str, Any], mb_per_vcpu: int = 2048
     return 1.0, "default"
 
 
-def _scale(capacity: float, largest: float, max_weight: int) -> int:
-    if capacity == 0:
-        return 0
-    # Exact fractions make the half-up tie-break exact and give the largest host exactly max_weight.
-    exact = Fraction(max_weight) * Fraction(capacity) / Fraction(largest)
-    return max(1, math.floor(exact + Fraction(1, 2)))
+class _Scale:
+    """round-half-up(max_weight * capacity / largest), at least 1 above capacity 0, computed exactly.
+
+    Exact integers make the half-up tie-break exact and give the largest host exactly max_weight.
+    Each float is the exact fraction n/d of float.as_integer_ratio(), so with capacity = cn/cd and
+    largest = ln/ld, floor(max_weight * capacity / largest + 1/2) is
+    (2 * max_weight * cn * ld + cd * ln) // (2 * cd * ln): the same value as with Fraction, without
+    building one per host. Hosts often share a capacity, so each distinct one is computed once.
+    """
+
+    def __init__(self, largest: float, max_weight: int) -> None:
+        self.numerator, self.denominator = largest.as_integer_ratio() if largest else (0, 1)
+        self.max_weight = max_weight
+        self.known: dict[float, int] = {}
+
+    def __call__(self, capacity: float) -> int:
+        weight = self.known.get(capacity)
+        if weight is None:
+            if capacity == 0:
+                weight = 0
+            else:
+                cn, cd = capacity.as_integer_ratio()
+                below = 2 * cd * self.numerator
+                weight = max(1, (2 * self.max_weight * cn * self.denominator + cd * self.numerator) // below)
+            self.known[capacity] = weight
+        return weight
 
 
 def haproxy_weights(hosts: Sequence[str], hostvars: Mapping[str, Mapping[str, Any]],
@@ -178,13 +202,20 @@ def haproxy_weights(hosts: Sequence[str], hostvars: Mapping[str, Mapping[str, An
         raise _check.error("option equal", f"must be true or false, got {equal!r}", "pass equal=true or leave it out")
     hosts = _check.host_names(hosts, "backend host")
     hostvars = _check.hostvars(hostvars)
-    capacities = {name: capacity_of(name, _check.known_host(name, hostvars), mb_per_vcpu) for name in hosts}
+    capacities: dict[str, tuple[float, str]] = {}
+    for name in hosts:
+        host_vars = _check.known_host(name, hostvars)
+        if not capacities:
+            # Checked once, where capacity_of would check it first (after the first host is found).
+            _check.option("mb_per_vcpu", mb_per_vcpu, 1, None, 2048)
+        capacities[name] = _capacity(name, host_vars, mb_per_vcpu)
 
     largest = max((c for c, source in capacities.values() if source != "weight"), default=0.0)
+    scale = _Scale(largest, max_weight)
     weights: dict[str, int] = {}
     for name, (capacity, source) in capacities.items():
         if source != "weight":
-            weights[name] = _scale(capacity, largest, max_weight)
+            weights[name] = scale(capacity)
         elif capacity > max_weight:
             raise _bad_weight(name, int(capacity), f"max_weight ({max_weight})")
         else:
