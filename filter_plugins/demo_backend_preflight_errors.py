@@ -53,23 +53,20 @@ _value:
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-# The shared core lives beside the roles, in the repository's hafront package; the shared
-# helpers beside this file (Ansible imports plugin files under synthetic module names).
-for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
-    if _path not in sys.path:
-        sys.path.append(_path)
-from _hafront_filter_utils import role_values  # noqa: E402  pylint: disable=wrong-import-position
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module, role_values, thin_filter  # noqa: E402  pylint: disable=wrong-import-position
 from hafront.preflight import demo_backend  # noqa: E402  pylint: disable=wrong-import-position
 
 
+@thin_filter
 def demo_backend_preflight_errors(values: Any, host: str, syntax: Any) -> list[str]:
     """The messages of the first group of the demo_backend role's checks that fails on host."""
     return demo_backend.errors(role_values("demo_backend_preflight_errors", values), host, syntax)
 
 
-class FilterModule:
-    def filters(self):
-        return {"demo_backend_preflight_errors": demo_backend_preflight_errors}
+FilterModule = filter_module(demo_backend_preflight_errors)

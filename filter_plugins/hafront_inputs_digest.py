@@ -64,12 +64,15 @@ _value:
 """
 
 import json
+import os
 import sys
 from pathlib import Path
 
-
-if (_ROOT := str(Path(__file__).resolve().parents[1])) not in sys.path:
-    sys.path.append(_ROOT)
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module  # noqa: E402  pylint: disable=wrong-import-position
 from hafront import digest  # noqa: E402  pylint: disable=wrong-import-position
 
 
@@ -90,7 +93,7 @@ def _undefined(value):
 
 
 # Code every role runs besides its own: filters, modules and this package.
-SHARED_CODE = [Path(_ROOT) / name for name in ("filter_plugins", "library", "module_utils", "hafront")]
+SHARED_CODE = [Path(__file__).resolve().parents[1] / name for name in ("filter_plugins", "library", "module_utils", "hafront")]
 
 
 def hafront_inputs_digest(hostvars, groups, prefixes, code, extra=None, only_groups=None):
@@ -98,6 +101,4 @@ def hafront_inputs_digest(hostvars, groups, prefixes, code, extra=None, only_gro
     return digest.inputs_digest(hostvars, groups, prefixes, code_digest, _value, extra, only_groups)
 
 
-class FilterModule:
-    def filters(self):
-        return {"hafront_inputs_digest": hafront_inputs_digest}
+FilterModule = filter_module(hafront_inputs_digest)

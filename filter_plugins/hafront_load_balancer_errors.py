@@ -48,14 +48,16 @@ _value:
   elements: str
 """
 
+import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-# The shared core lives beside the roles, in the repository's hafront package.
-if (_ROOT := str(Path(__file__).resolve().parents[1])) not in sys.path:
-    sys.path.append(_ROOT)
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module  # noqa: E402  pylint: disable=wrong-import-position
 from hafront import crosscheck  # noqa: E402  pylint: disable=wrong-import-position
 
 
@@ -74,6 +76,4 @@ def hafront_load_balancer_errors(hosts: list[str], hostvars: Mapping[str, Any]) 
     return crosscheck.load_balancer_errors(nodes)
 
 
-class FilterModule:
-    def filters(self):
-        return {"hafront_load_balancer_errors": hafront_load_balancer_errors}
+FilterModule = filter_module(hafront_load_balancer_errors)

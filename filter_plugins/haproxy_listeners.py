@@ -38,23 +38,20 @@ _value:
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-# The shared core lives beside the roles, in the repository's hafront package; the shared
-# helpers beside this file (Ansible imports plugin files under synthetic module names).
-for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
-    if _path not in sys.path:
-        sys.path.append(_path)
-from _hafront_filter_utils import role_values  # noqa: E402  pylint: disable=wrong-import-position
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module, role_values, thin_filter  # noqa: E402  pylint: disable=wrong-import-position
 from hafront.preflight import haproxy  # noqa: E402  pylint: disable=wrong-import-position
 
 
+@thin_filter
 def haproxy_listeners(values: Any) -> list[list[Any]]:
     """Every [address, port] this node listens on."""
     return haproxy.listeners(role_values("haproxy_listeners", values))
 
 
-class FilterModule:
-    def filters(self):
-        return {"haproxy_listeners": haproxy_listeners}
+FilterModule = filter_module(haproxy_listeners)

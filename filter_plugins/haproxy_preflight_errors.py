@@ -73,19 +73,18 @@ _value:
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-# The shared core lives beside the roles, in the repository's hafront package; the shared
-# helpers beside this file (Ansible imports plugin files under synthetic module names).
-for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
-    if _path not in sys.path:
-        sys.path.append(_path)
-from _hafront_filter_utils import role_values, value_errors  # noqa: E402  pylint: disable=wrong-import-position
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module, role_values, thin_filter, value_errors  # noqa: E402  pylint: disable=wrong-import-position
 from haproxy_weights import haproxy_weights  # noqa: E402  pylint: disable=wrong-import-position
 from hafront.preflight import haproxy  # noqa: E402  pylint: disable=wrong-import-position
 
 
+@thin_filter
 def haproxy_preflight_errors(values: Any, host: str, groups: Any, hostvars: Any, syntax: Any, defaults: Any,
                              unresolved: Any = None) -> list[str]:
     """The messages of the first group of the haproxy role's checks that fails on host."""
@@ -94,6 +93,4 @@ def haproxy_preflight_errors(values: Any, host: str, groups: Any, hostvars: Any,
                           list(unresolved or []))
 
 
-class FilterModule:
-    def filters(self):
-        return {"haproxy_preflight_errors": haproxy_preflight_errors}
+FilterModule = filter_module(haproxy_preflight_errors)

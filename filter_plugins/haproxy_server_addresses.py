@@ -47,21 +47,22 @@ _value:
   type: dict
 """
 
+import os
 import sys
-from pathlib import Path
 from typing import Any
 
-# The shared core lives beside the roles, in the repository's hafront package.
-if (_ROOT := str(Path(__file__).resolve().parents[1])) not in sys.path:
-    sys.path.append(_ROOT)
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module, thin_filter  # noqa: E402  pylint: disable=wrong-import-position
 from hafront.preflight import haproxy  # noqa: E402  pylint: disable=wrong-import-position
 
 
+@thin_filter
 def haproxy_server_addresses(services: Any, groups: Any, hostvars: Any) -> dict[str, Any]:
     """Backend host name -> the address of its server line."""
     return haproxy.server_addresses(services, groups, hostvars)
 
 
-class FilterModule:
-    def filters(self):
-        return {"haproxy_server_addresses": haproxy_server_addresses}
+FilterModule = filter_module(haproxy_server_addresses)

@@ -56,30 +56,22 @@ _value:
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
-# The shared core lives beside the roles, in the repository's hafront package; the shared
-# helpers beside this file (Ansible imports plugin files under synthetic module names).
-for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
-    if _path not in sys.path:
-        sys.path.append(_path)
-from _hafront_filter_utils import value_errors  # noqa: E402  pylint: disable=wrong-import-position
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module, thin_filter, value_errors  # noqa: E402  pylint: disable=wrong-import-position
 from haproxy_weights import haproxy_weights  # noqa: E402  pylint: disable=wrong-import-position
 from hafront.preflight import haproxy  # noqa: E402  pylint: disable=wrong-import-position
 
 
+@thin_filter
 def haproxy_server_weights(services: Any, groups: Any, hostvars: Any, max_weight: int = 256,
                            mb_per_vcpu: int = 2048) -> dict[str, dict[str, int]]:
     """Backend name -> host name -> weight."""
-    try:
-        return haproxy.server_weights(services, groups, hostvars, max_weight, mb_per_vcpu, value_errors(haproxy_weights))
-    except ValueError as err:
-        raise AnsibleFilterError(f"haproxy_server_weights: {err}") from err
+    return haproxy.server_weights(services, groups, hostvars, max_weight, mb_per_vcpu, value_errors(haproxy_weights))
 
 
-class FilterModule:
-    def filters(self):
-        return {"haproxy_server_weights": haproxy_server_weights}
+FilterModule = filter_module(haproxy_server_weights)

@@ -50,15 +50,18 @@ _value:
   type: str
 """
 
+import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-if (_ROOT := str(Path(__file__).resolve().parents[1])) not in sys.path:
-    sys.path.append(_ROOT)
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module  # noqa: E402  pylint: disable=wrong-import-position
 from hafront.redis_master import INITIAL, master_by_sentinels  # noqa: E402  pylint: disable=wrong-import-position
 
 _NAME = "redis_current_master"
@@ -95,6 +98,4 @@ def redis_current_master(answers: Mapping[str, Any], addresses: Mapping[str, Any
     return by_address[host]
 
 
-class FilterModule:
-    def filters(self) -> dict[str, Any]:
-        return {"redis_current_master": redis_current_master}
+FilterModule = filter_module(redis_current_master)

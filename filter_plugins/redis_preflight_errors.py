@@ -69,23 +69,20 @@ _value:
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-# The shared core lives beside the roles, in the repository's hafront package; the shared
-# helpers beside this file (Ansible imports plugin files under synthetic module names).
-for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
-    if _path not in sys.path:
-        sys.path.append(_path)
-from _hafront_filter_utils import role_values  # noqa: E402  pylint: disable=wrong-import-position
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module, role_values, thin_filter  # noqa: E402  pylint: disable=wrong-import-position
 from hafront.preflight import redis  # noqa: E402  pylint: disable=wrong-import-position
 
 
+@thin_filter
 def redis_preflight_errors(values: Any, host: str, groups: Any, hostvars: Any, syntax: Any, defaults: Any) -> list[str]:
     """The messages of the first group of the redis role's checks that fails on host."""
     return redis.errors(role_values("redis_preflight_errors", values), host, groups, hostvars, syntax, defaults)
 
 
-class FilterModule:
-    def filters(self):
-        return {"redis_preflight_errors": redis_preflight_errors}
+FilterModule = filter_module(redis_preflight_errors)

@@ -43,28 +43,20 @@ _value:
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
-# The logic lives in the repository's hafront package; the shared helpers beside this file
-# (Ansible imports plugin files under synthetic module names).
-for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
-    if _path not in sys.path:
-        sys.path.append(_path)
-from _hafront_filter_utils import defined  # noqa: E402  pylint: disable=wrong-import-position
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module, thin_filter  # noqa: E402  pylint: disable=wrong-import-position
 from hafront import redis_switchover  # noqa: E402  pylint: disable=wrong-import-position
 
 
+@thin_filter
 def redis_sentinel_choice(replicas: Any) -> str:
     """'ip:port' of the replica Sentinel would promote, or ''."""
-    try:
-        return redis_switchover.sentinel_choice(defined(replicas))
-    except ValueError as err:
-        raise AnsibleFilterError(f"redis_sentinel_choice: {err}") from err
+    return redis_switchover.sentinel_choice(replicas)
 
 
-class FilterModule:
-    def filters(self) -> dict[str, Any]:
-        return {"redis_sentinel_choice": redis_sentinel_choice}
+FilterModule = filter_module(redis_sentinel_choice)

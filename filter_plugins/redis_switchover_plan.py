@@ -56,29 +56,20 @@ _value:
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
-# The logic lives in the repository's hafront package; the shared helpers beside this file
-# (Ansible imports plugin files under synthetic module names).
-for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
-    if _path not in sys.path:
-        sys.path.append(_path)
-from _hafront_filter_utils import defined  # noqa: E402  pylint: disable=wrong-import-position
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module, thin_filter  # noqa: E402  pylint: disable=wrong-import-position
 from hafront import redis_switchover  # noqa: E402  pylint: disable=wrong-import-position
 
 
+@thin_filter
 def redis_switchover_plan(nodes: Any, target: Any, current_master: Any, target_priority: Any = 1) -> dict[str, Any]:
     """Whether to switch, each node's priority for the switch, and what stands in the way."""
-    try:
-        return redis_switchover.plan(defined(nodes), defined(target), defined(current_master),
-                                     defined(target_priority))
-    except ValueError as err:
-        raise AnsibleFilterError(f"redis_switchover_plan: {err}") from err
+    return redis_switchover.plan(nodes, target, current_master, target_priority)
 
 
-class FilterModule:
-    def filters(self) -> dict[str, Any]:
-        return {"redis_switchover_plan": redis_switchover_plan}
+FilterModule = filter_module(redis_switchover_plan)

@@ -55,34 +55,27 @@ _value:
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-# The logic lives in the repository's hafront package; the shared helpers beside this file
-# (Ansible imports plugin files under synthetic module names).
-for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
-    if _path not in sys.path:
-        sys.path.append(_path)
-from _hafront_filter_utils import defined  # noqa: E402  pylint: disable=wrong-import-position
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module, thin_filter  # noqa: E402  pylint: disable=wrong-import-position
 from hafront import vip  # noqa: E402  pylint: disable=wrong-import-position
 
 
+@thin_filter
 def vip_destination(priorities: Any, target: Any = "", release: Any = False, preempt: Any = False,
                     current: Any = None) -> str:
     """The host that should hold the VIP after the move or release."""
     for name, flag in (("release", release), ("preempt", preempt)):
-        if not isinstance(defined(flag), bool):
+        if not isinstance(flag, bool):
             raise AnsibleFilterError(f"vip_destination: option {name} must be true or false, got {flag!r}; "
                                      f"pass e.g. {name}=({name} | bool)")
-    try:
-        return vip.destination(defined(priorities), defined(target), release=release, preempt=preempt,
-                               current=[] if defined(current) is None else current)
-    except ValueError as err:
-        raise AnsibleFilterError(f"vip_destination: {err}") from err
+    return vip.destination(priorities, target, release=release, preempt=preempt, current=[] if current is None else current)
 
 
-class FilterModule:
-    def filters(self) -> dict[str, Any]:
-        return {"vip_destination": vip_destination}
+FilterModule = filter_module(vip_destination)

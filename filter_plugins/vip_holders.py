@@ -41,28 +41,20 @@ _value:
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from ansible.errors import AnsibleFilterError
-
-# The logic lives in the repository's hafront package; the shared helpers beside this file
-# (Ansible imports plugin files under synthetic module names).
-for _path in (str(Path(__file__).resolve().parents[1]), os.path.dirname(os.path.abspath(__file__))):
-    if _path not in sys.path:
-        sys.path.append(_path)
-from _hafront_filter_utils import defined  # noqa: E402  pylint: disable=wrong-import-position
+# Ansible imports plugin files under synthetic module names: the shared helpers are found through sys.path,
+# and importing them puts the repository's hafront package on it too.
+if (_HERE := os.path.dirname(os.path.abspath(__file__))) not in sys.path:
+    sys.path.append(_HERE)
+from _hafront_filter_utils import filter_module, thin_filter  # noqa: E402  pylint: disable=wrong-import-position
 from hafront import vip  # noqa: E402  pylint: disable=wrong-import-position
 
 
+@thin_filter
 def vip_holders(outputs: Any, address: Any) -> list[str]:
     """The hosts whose `ip -o addr show` output lists the VIP address."""
-    try:
-        return vip.holders(defined(outputs), defined(address))
-    except ValueError as err:
-        raise AnsibleFilterError(f"vip_holders: {err}") from err
+    return vip.holders(outputs, address)
 
 
-class FilterModule:
-    def filters(self) -> dict[str, Any]:
-        return {"vip_holders": vip_holders}
+FilterModule = filter_module(vip_holders)

@@ -11,15 +11,26 @@ file in this directory would be loaded as a plugin too.
 
 The plugins import it as the top-level module ``_hafront_filter_utils``, after putting their own directory on
 ``sys.path``: Ansible imports each plugin file under a synthetic module name, so relative imports do not work.
+Importing it puts the repository root on ``sys.path`` too, so that a plugin can then import the ``hafront`` package.
+
+A thin filter over the hafront package is its documentation, one function that calls the core, and
+``FilterModule = filter_module(that_function)``; ``@thin_filter`` gives the function Ansible's error conventions.
 """
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
 from jinja2 import Undefined
+
+# The shared core lives beside the roles, in the repository's hafront package.
+if (_ROOT := str(Path(__file__).resolve().parents[2])) not in sys.path:
+    sys.path.append(_ROOT)
 
 
 def defined(value: Any) -> Any:
@@ -116,3 +127,29 @@ def value_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise ValueError(err.message) from err
 
     return call
+
+
+def thin_filter(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The filter func as Ansible should call it: an undefined argument raises the templating engine's own
+    error, and a ValueError of the hafront core becomes an AnsibleFilterError that names the filter."""
+
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            defined(value)
+        try:
+            return func(*args, **kwargs)
+        except ValueError as err:
+            raise AnsibleFilterError(f"{func.__name__}: {err}") from err
+
+    return call
+
+
+def filter_module(*funcs: Callable[..., Any]) -> type:
+    """The FilterModule class Ansible looks for in a plugin file: it maps each function's name to it."""
+
+    class FilterModule:  # pylint: disable=too-few-public-methods
+        def filters(self) -> dict[str, Callable[..., Any]]:
+            return {func.__name__: func for func in funcs}
+
+    return FilterModule
