@@ -166,6 +166,19 @@ def vrrp_priorities(hosts: Sequence[str], instances: Sequence[Mapping[str, Any]]
     checked = _check_instances(instances, hosts)
 
     result: dict[str, dict[str, int]] = {}
+    if all(override is None for override in overrides.values()):
+        # Distinct ranks give distinct priorities: nothing can clash, so each instance is built whole.
+        n = len(hosts)
+        by_rank = [top - r * step for r in range(n)]
+        for index, (instance, preferred) in enumerate(checked):
+            if preferred is None:
+                # Host i has rank (i - shift) mod n.
+                cut = n - index % n
+                result[instance] = dict(zip(hosts, by_rank[cut:] + by_rank[:cut]))
+            else:
+                rank = {host: r for r, host in enumerate(ranking(hosts, index, preferred))}
+                result[instance] = {host: by_rank[rank[host]] for host in hosts}
+        return result
     for index, (instance, preferred) in enumerate(checked):
         rank = {host: r for r, host in enumerate(ranking(hosts, index, preferred))}
         priorities: dict[str, int] = {}
