@@ -108,6 +108,8 @@ def _check_instances(instances: Any, hosts: list[str]) -> list[tuple[str, str | 
     if not instances:
         raise _check.error("argument instances", "is an empty list", "define at least one instance, e.g. [{name: VI_1}]")
     checked: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    known = set(hosts)
     for index, instance in enumerate(instances):
         if not isinstance(defined(instance), Mapping):
             raise _check.error(f"instances[{index}]", f"must be a dict with a name, got {instance!r}",
@@ -116,14 +118,15 @@ def _check_instances(instances: Any, hosts: list[str]) -> list[tuple[str, str | 
         if not isinstance(name, str) or not name:
             raise _check.error(f"instances[{index}]: name", f"must be a non-empty string, got {name!r}",
                                 "give every instance a name such as VI_1")
-        if any(name == seen for seen, _ in checked):
+        if name in seen:
             raise _check.error(f"instance {name!r}", "is defined more than once in instances",
                                 "give every instance a unique name")
         preferred = defined(instance.get("preferred_master"))
-        if preferred is not None and (not isinstance(preferred, str) or preferred not in hosts):
+        if preferred is not None and (not isinstance(preferred, str) or preferred not in known):
             raise _check.error(f"instance {name!r}: preferred_master {preferred!r}", "is not one of the input hosts",
                                 f"name one of {hosts} or remove preferred_master")
         checked.append((name, preferred))
+        seen.add(name)
     return checked
 
 
