@@ -13,10 +13,13 @@ description:
     of every file under O(paths) - after a run has finished on the node. It is bookkeeping, like a
     fact cache - never reported as a change, so a run that changed nothing still reports changed=0;
     RV(written) tells whether the record was rewritten.
+  - A run limited by tags (O(run_tags) other than V(all), or a skipped tag that starts with O(name)) did
+    only part of the role, so V(record) records nothing then. Skipped tags of other roles do not count
+    (Molecule's converge skips V(molecule-notest) and V(notest)).
   - V(query) tells whether a new run could change anything - RV(current) is true only when a record
     exists, its inputs equal O(inputs), every recorded file is as recorded (none added, changed or
     removed) and every unit in O(services) is active. RV(reason) says what differs. Query changes
-    nothing.
+    nothing, in check mode or not.
   - Files under O(exclude) (for example one a daemon rewrites itself) are not recorded.
 options:
   state:
@@ -47,6 +50,16 @@ options:
     type: list
     elements: str
     default: []
+  run_tags:
+    description: The run's tags, C(ansible_run_tags).
+    type: list
+    elements: str
+    default: [all]
+  skip_tags:
+    description: The run's skipped tags, C(ansible_skip_tags).
+    type: list
+    elements: str
+    default: []
   dir:
     description: Directory of the records.
     type: path
@@ -63,6 +76,8 @@ EXAMPLES = r"""
     inputs: "{{ hostvars | hafront_inputs_digest(groups, ['haproxy_'], [role_path]) }}"
     paths: [/etc/haproxy]
     services: [haproxy]
+    run_tags: "{{ ansible_run_tags }}"
+    skip_tags: "{{ ansible_skip_tags }}"
   register: haproxy_state
 """
 
@@ -72,9 +87,10 @@ current:
   type: bool
   returned: when state is query
 reason:
-  description: For V(query), why the node needs a run (empty when RV(current)).
+  description: For V(query), why the node needs a run (empty when RV(current)); for V(record), why nothing was
+    recorded (empty when the record was written or already held).
   type: str
-  returned: when state is query
+  returned: always
 written:
   description: For V(record), whether the record was (or in check mode would be) rewritten.
   type: bool
@@ -134,7 +150,14 @@ def query(p: dict, record: Path) -> dict:
     return {"current": True, "reason": ""}
 
 
+def limited(p: dict) -> bool:
+    """Whether the run was limited by tags to part of role p['name']."""
+    return list(p["run_tags"]) != ["all"] or any(tag.startswith(p["name"]) for tag in p["skip_tags"])
+
+
 def write(p: dict, record: Path, check_mode: bool) -> dict:
+    if limited(p):
+        return {"written": False, "reason": "a run limited by tags did only part of the role: nothing recorded"}
     text = json.dumps({"inputs": p["inputs"], "files": file_sums(p["paths"], p["exclude"])}, indent=1, sort_keys=True)
     try:
         changed = record.read_text() != text
@@ -147,7 +170,7 @@ def write(p: dict, record: Path, check_mode: bool) -> dict:
             handle.write(text)
         os.chmod(tmp, 0o600)
         os.replace(tmp, record)
-    return {"written": changed}
+    return {"written": changed, "reason": ""}
 
 
 # The state option's choices and what each does; the record's path is the context.
@@ -163,6 +186,8 @@ ARGUMENT_SPEC = {
     "paths": {"type": "list", "elements": "path", "default": []},
     "exclude": {"type": "list", "elements": "path", "default": []},
     "services": {"type": "list", "elements": "str", "default": []},
+    "run_tags": {"type": "list", "elements": "str", "default": ["all"]},
+    "skip_tags": {"type": "list", "elements": "str", "default": []},
     "dir": {"type": "path", "default": "/var/lib/hafront"},
 }
 

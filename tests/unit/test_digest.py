@@ -8,6 +8,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from hafront import digest
 
 _spec = importlib.util.spec_from_file_location(
@@ -89,12 +91,13 @@ def test_query_and_record(tmp_path, monkeypatch):
     (conf / "own-state").write_text("daemon\n")
     record = tmp_path / "lib" / "haproxy.state"
     monkeypatch.setattr(state, "inactive", lambda units: [])
-    params = {"inputs": {"code": "c0"}, "paths": [str(conf)], "exclude": [str(conf / "own-state")], "services": []}
+    params = {"name": "haproxy", "inputs": {"code": "c0"}, "paths": [str(conf)], "exclude": [str(conf / "own-state")],
+              "services": [], "run_tags": ["all"], "skip_tags": []}
 
     assert state.query(params, record) == {"current": False, "reason": "no record of a successful run here"}
-    assert state.write(params, record, check_mode=True) == {"written": True} and not record.exists()
-    assert state.write(params, record, check_mode=False) == {"written": True}
-    assert state.write(params, record, check_mode=False) == {"written": False}
+    assert state.write(params, record, check_mode=True) == {"written": True, "reason": ""} and not record.exists()
+    assert state.write(params, record, check_mode=False) == {"written": True, "reason": ""}
+    assert state.write(params, record, check_mode=False) == {"written": False, "reason": ""}
     assert oct(os.stat(record).st_mode & 0o777) == "0o600"
     assert json.loads(record.read_text())["files"] == {str(conf / "haproxy.cfg"): state.file_sums([str(conf)], [])[str(conf / "haproxy.cfg")]}
     assert state.query(params, record) == {"current": True, "reason": ""}
@@ -110,3 +113,21 @@ def test_query_and_record(tmp_path, monkeypatch):
     state.write(params, record, check_mode=False)
     monkeypatch.setattr(state, "inactive", lambda units: ["haproxy"])
     assert state.query({**params, "services": ["haproxy"]}, record) == {"current": False, "reason": "not running: haproxy"}
+
+
+@pytest.mark.parametrize("run_tags, skip_tags, limited", [
+    (["all"], [], False),
+    (["all"], ["molecule-notest", "notest"], False),  # other roles' skipped tags do not count
+    (["all"], ["keepalived_config"], False),
+    (["all"], ["haproxy_config"], True),
+    (["haproxy"], [], True),
+    (["all", "haproxy"], [], True),
+])
+def test_runs_limited_by_tags_record_nothing(tmp_path, run_tags, skip_tags, limited):
+    params = {"name": "haproxy", "inputs": {"code": "c0"}, "paths": [], "exclude": [], "services": [],
+              "run_tags": run_tags, "skip_tags": skip_tags}
+    record = tmp_path / "haproxy.state"
+    result = state.write(params, record, check_mode=False)
+    assert state.limited(params) is limited
+    assert result["written"] is not limited and record.exists() is not limited
+    assert bool(result["reason"]) is limited
