@@ -102,8 +102,11 @@ def write_inventory(directory: Path, services: int, servers: int, load_balancers
         hosts = {}
         for k in range(min(per, servers - j * per)):
             index = j * per + k
+            # Facts come from gathering, not from the inventory (Ansible keeps ansible_facts
+            # for them): those hosts declare nothing here.
+            declared = {k: v for k, v in backend_host_vars(index).items() if k != "ansible_facts"}
             hosts[f"s{j:03d}-{k:03d}"] = {"ansible_host": f"10.{100 + index // 62500}.{index // 250 % 250}.{index % 250 + 1}",
-                                          **backend_host_vars(index)}
+                                          **declared}
         children[f"svc{j:03d}"] = {"hosts": hosts}
         backends[f"be_svc{j:03d}"] = list(hosts)
     (directory / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": children}}, sort_keys=False))
