@@ -48,6 +48,7 @@ bench: venv ## All drills, side by side: keepalived, HAProxy checks ours vs stoc
 	python drills/lb_failover.py --profiles ours,stock,unfixed --compare-repeat 2 $(DRILL_ARGS) || rc=1; \
 	python drills/zero_downtime.py --profiles ours,stock $(ZD_DRILL_ARGS) || rc=1; \
 	python drills/redis_failover.py --down-after 500,1000 --rerun-site $(REDIS_DRILL_ARGS) || rc=1; \
+	python drills/scale.py $(SCALE_ARGS) || rc=1; \
 	[ $$rc -eq 0 ] || echo "make bench: a drill missed a target (see its report in reports/)" >&2; exit $$rc
 
 down: venv ## Remove the lab's containers and network (nothing else)
