@@ -224,15 +224,16 @@ def chart(report: dict[str, Any], path: Path) -> bool:
     fig, (ax, right) = plt.subplots(1, 2, figsize=(12, 4))
     for name, points in report["filters"].items():
         if name != "vrrp_refuses":
-            ax.plot(list(points), [p["best_ms"] for p in points.values()], marker="o", label=name)
+            label = f"{name} (254 LBs x 255 instances)" if name == "vrrp_priorities" else name
+            ax.plot(list(points), [p["best_ms"] for p in points.values()], marker="o", label=label)
     ax.axhline(FILTER_TARGET_MS, color="red", ls="--", lw=1, label="target")
-    ax.set_xlabel("hosts")
+    ax.set_xlabel("hosts (in hostvars)")
     ax.set_ylabel("ms (best of runs)")
     ax.set_title("Filters", fontsize=9)
     ax.legend(fontsize=7)
     ax = right
     if (render := report.get("render")) and "error" not in render:
-        parts = [("start-up", render["startup_s"]), ("render.yml", render["render_s"])]
+        parts = [("1-task play (start-up)", render["startup_s"]), ("render.yml", render["render_s"])]
         parts += [(f"haproxy -c {s}", c["check_s"]) for s, c in render["checks"].items()]
         ax.barh([p[0] for p in parts], [p[1] for p in parts])
         ax.axvline(RENDER_TARGET_S, color="red", ls="--", lw=1, label="target (render + check)")
