@@ -7,25 +7,11 @@ Each message names both roles' variables, the host and the fix."""
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-# Addresses that mean "every address of this node" to HAProxy.
-ANY_ADDRESS = {"*", "0.0.0.0", "::"}
-LOOPBACK_NAMES = {"localhost"}
-
-
-def _same_address(a: str, b: str) -> bool:
-    if a in LOOPBACK_NAMES:
-        a = "127.0.0.1"
-    if b in LOOPBACK_NAMES:
-        b = "127.0.0.1"
-    try:
-        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
-    except ValueError:
-        return a == b
+from hafront.haproxy_checks import bind_addresses, is_wildcard, same_address
 
 
 def check_url_errors(host: str, haproxy: Mapping[str, Any], keepalived: Mapping[str, Any]) -> list[str]:
@@ -43,8 +29,8 @@ def check_url_errors(host: str, haproxy: Mapping[str, Any], keepalived: Mapping[
         port = parts.port or 80
     except ValueError:
         port = None
-    address_ok = (haproxy["monitor_address"] in ANY_ADDRESS or
-                  (parts.hostname is not None and _same_address(parts.hostname, str(haproxy["monitor_address"]))))
+    address_ok = (is_wildcard(haproxy["monitor_address"]) or
+                  (parts.hostname is not None and same_address(parts.hostname, haproxy["monitor_address"])))
     if parts.scheme != "http" or not address_ok or port != int(haproxy["monitor_port"]) or parts.path != "/healthz":
         return [f"On {host}, keepalived_check_url is {url!r} but HAProxy's monitor frontend answers on {monitor} "
                 f"(haproxy_monitor_address, haproxy_monitor_port): keepalived would judge a healthy HAProxy dead. "
@@ -54,11 +40,7 @@ def check_url_errors(host: str, haproxy: Mapping[str, Any], keepalived: Mapping[
 
 def service_addresses(services: list[Mapping[str, Any]]) -> set[str]:
     """Every address haproxy_services bind (bind_address is one address or a list)."""
-    found: set[str] = set()
-    for service in services:
-        bind = service.get("bind_address", [])
-        found |= {str(bind)} if isinstance(bind, str) else {str(b) for b in bind}
-    return found
+    return {str(b) for service in services for b in bind_addresses(service.get("bind_address"))}
 
 
 def vip_bind_errors(host: str, services: list[Mapping[str, Any]], keepalived: Mapping[str, Any],
@@ -68,15 +50,15 @@ def vip_bind_errors(host: str, services: list[Mapping[str, Any]], keepalived: Ma
     vips = {str(v).split("/")[0] for v in keepalived.get("vips", [])}
     binds = service_addresses(services)
     found = []
-    for address in sorted(binds - ANY_ADDRESS):
-        if not any(_same_address(address, v) for v in vips | set(node_addresses)):
+    for address in sorted(b for b in binds if not is_wildcard(b)):
+        if not any(same_address(address, v) for v in vips | set(node_addresses)):
             found.append(f"On {host}, haproxy_services binds {address}, which is neither a VIP of "
                          f"keepalived_instances ({', '.join(sorted(vips)) or 'none'}) nor an address of this node: "
                          f"no node would ever receive its traffic. Move the service's bind_address to a VIP, or add "
                          f"the address to an instance's vips")
-    if not binds & ANY_ADDRESS:
+    if not any(is_wildcard(b) for b in binds):
         for vip in sorted(vips):
-            if not any(_same_address(vip, b) for b in binds):
+            if not any(same_address(vip, b) for b in binds):
                 found.append(f"On {host}, VIP {vip} (keepalived_instances) is served by no service of "
                              f"haproxy_services: clients of that VIP would be refused. Add {vip} to a service's "
                              f"bind_address, or remove it from keepalived_instances")

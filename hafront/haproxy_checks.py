@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: MIT
-"""Checks of the haproxy role's inputs that need more than one value at a time.
+"""HAProxy's bind addresses, and checks of the haproxy role's inputs that need more than one value at a time.
 
-`listener_clashes()` finds two listeners of one load balancer on one address and port (a
+`bind_addresses()` is the one reading of a service's bind_address (one address or a list;
+'*', 0.0.0.0 and :: in any spelling are wildcards, `is_wildcard()`): preflight, the check
+across roles, the haproxy.cfg template and the playbooks (filter haproxy_bind_addresses)
+all go through it. `listener_clashes()` finds two listeners of one load balancer on one address and port (a
 wildcard, '*', 0.0.0.0 or ::, overlaps every address on its port). `group_differences()`
 finds settings that differ between the load balancers behind one VIP: they would serve
 the same clients differently depending on which of them holds the VIP. Both are pure
@@ -13,36 +16,50 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-WILDCARDS = ("*", "0.0.0.0", "::")
+# Names that mean this node's loopback address.
+LOOPBACK_NAMES = {"localhost"}
+
+
+def _ip(address: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """address as an IP (brackets allowed: [::1]); None for a name, '*' or anything else."""
+    try:
+        return ipaddress.ip_address(str(address).strip("[]"))
+    except ValueError:
+        return None
 
 
 def is_wildcard(address: Any) -> bool:
     """'*', 0.0.0.0 and :: (in any spelling) listen on every address."""
-    text = str(address).strip("[]")
-    if text == "*":
-        return True
-    try:
-        return ipaddress.ip_address(text).is_unspecified
-    except ValueError:
-        return False
+    ip = _ip(address)
+    return ip.is_unspecified if ip is not None else str(address).strip("[]") == "*"
 
 
 def _canonical(address: Any) -> str:
-    text = str(address).strip("[]")
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        return text
+    ip = _ip(address)
+    return str(ip) if ip is not None else str(address).strip("[]")
 
 
 def _family(address: Any) -> int | None:
-    text = str(address).strip("[]")
-    if text == "*":
-        return None  # HAProxy's '*' is every IPv4 address
-    try:
-        return ipaddress.ip_address(text).version
-    except ValueError:
-        return None
+    ip = _ip(address)  # HAProxy's '*' is every IPv4 address: no family of its own
+    return ip.version if ip is not None else None
+
+
+def same_address(a: Any, b: Any) -> bool:
+    """Whether two spellings name one address (localhost is 127.0.0.1; names compare as text)."""
+    a, b = ("127.0.0.1" if str(x) in LOOPBACK_NAMES else x for x in (a, b))
+    return _canonical(a) == _canonical(b)
+
+
+def bind_addresses(bind: Any, wildcards: bool = True, serving: Any = None) -> Any:
+    """A service's bind_address as a list: it is one address or a list of them, none when unset.
+    wildcards=False leaves out the wildcards (what a client can connect to); serving=ADDRESS keeps
+    only the binds that receive connections to ADDRESS (that address itself, or a wildcard).
+    Anything but a string, a list or None is returned as it is, for preflight to name."""
+    binds = [] if bind is None else [bind] if isinstance(bind, str) else bind
+    if not isinstance(binds, (list, tuple)):
+        return binds
+    return [b for b in binds if (wildcards or not is_wildcard(b))
+            and (serving is None or is_wildcard(b) or same_address(b, serving))]
 
 
 def _overlap(a: str, b: str) -> bool:
@@ -80,9 +97,7 @@ def _strip_own(service: Any, own: set[str] | None) -> Any:
         return service
     if own is None:
         return {k: v for k, v in service.items() if k != "bind_address"}
-    binds = service["bind_address"]
-    binds = [binds] if isinstance(binds, str) else list(binds or [])
-    shared = sorted(_canonical(a) for a in binds if _canonical(a) not in own)
+    shared = sorted(_canonical(a) for a in bind_addresses(service["bind_address"]) if _canonical(a) not in own)
     return {**service, "bind_address": shared}
 
 

@@ -19,8 +19,6 @@ from hafront import haproxy_checks
 from hafront.preflight.common import (HostVars, as_bool, as_int, cached, flatten, is_ip, is_list, listed, plain, port_ok, shown,
                                       syntax_errors, text, unique)
 
-# HAProxy's spellings of "every address of this node".
-WILDCARDS = ("*", "0.0.0.0", "::")
 EXAMPLE_PASSWORDS = ("changeme", "change-me", "password", "admin", "secret", "haproxy")
 # Settings that must be the same on every load balancer: behind one VIP, a client must be
 # served the same way whichever node holds it. Per-node ones (the stats and monitor
@@ -48,11 +46,6 @@ Weigh = Callable[..., Mapping[str, int]]
 def _services(values: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     services = values.get("haproxy_services")
     return [s for s in services if isinstance(s, Mapping)] if is_list(services) else []
-
-
-def _binds(service: Mapping[str, Any]) -> Any:
-    bind = service.get("bind_address")
-    return [bind] if isinstance(bind, str) else bind
 
 
 def server_addresses(services: Any, groups: Mapping[str, Sequence[str]],
@@ -100,7 +93,7 @@ def listeners(values: Mapping[str, Any]) -> list[list[Any]]:
     (and its redirect_http_port), the stats page and the monitor."""
     found: list[list[Any]] = []
     for service in _services(values):
-        binds = _binds(service)
+        binds = haproxy_checks.bind_addresses(service.get("bind_address"))
         for address in binds if is_list(binds) else []:
             found.append([text(address), as_int(service.get("port"))])
             if "redirect_http_port" in service:
@@ -124,11 +117,11 @@ def _service_problems(service: Mapping[str, Any], groups: Mapping[str, Sequence[
     tls = as_bool(service.get("tls", False))
     port = service.get("port")
     found = []
-    binds = _binds(service)
+    binds = haproxy_checks.bind_addresses(service.get("bind_address"))
     if not (is_list(binds) or isinstance(binds, Mapping)) or len(binds) == 0:
         found.append("bind_address must be an address or a non-empty list of addresses.")
     else:
-        bad = [b for b in binds if b not in WILDCARDS and not is_ip(b)]
+        bad = [b for b in binds if not haproxy_checks.is_wildcard(b) and not is_ip(b)]
         if bad:
             found.append(f"each bind_address must be an IP address or '*' (got {listed(bad)}).")
     if not port_ok(port):
@@ -214,10 +207,10 @@ def _node_errors(values: Mapping[str, Any], host: str) -> list[str]:
     if bad_ports:
         return [f"haproxy on {host}: {', '.join(bad_ports)} must be 1-65535."]
     stats_address, monitor_address = values.get("haproxy_stats_bind_address"), values.get("haproxy_monitor_address")
-    if stats and text(stats_address) in WILDCARDS:
+    if stats and haproxy_checks.is_wildcard(text(stats_address)):
         return [f"haproxy on {host}: haproxy_stats_bind_address must be one address of this node on a management "
                 f"network, never a wildcard ('*', 0.0.0.0 or ::; got '{shown(stats_address)}')."]
-    if monitor and text(monitor_address) in WILDCARDS:
+    if monitor and haproxy_checks.is_wildcard(text(monitor_address)):
         return [f"haproxy on {host}: haproxy_monitor_address must be one address of this node, such as 127.0.0.1 "
                 f"(keepalived checks it locally), never a wildcard ('*', 0.0.0.0 or ::; got '{shown(monitor_address)}')."]
     return []

@@ -61,6 +61,7 @@ def test_ansible_loads_filter_plugins_without_warnings():
                                 "{'web1': {'haproxy_backend_address': '10.0.0.21'}, 'web2': {'ansible_host': 'web2.lab'}})",
         "haproxy_server_weights": "[{'name': 'web', 'backend_group': 'web'}] | haproxy_server_weights({'web': ['web1', 'web2']}, "
                                   "{'web1': {'haproxy_capacity': 2}, 'web2': {}}, max_weight=100)",
+        "haproxy_bind_addresses": "['10.0.0.100', '*'] | haproxy_bind_addresses(wildcards=false)",
         "haproxy_listeners": "{'haproxy_services': [{'name': 'web', 'bind_address': '10.0.0.100', 'port': 80}]} | haproxy_listeners",
         "keepalived_preflight_errors": "{'keepalived_instances': []} | keepalived_preflight_errors('lb1', {}, {}, {}, {})",
         "redis_preflight_errors": "{'redis_group': 'redis'} | redis_preflight_errors('redis1', {'redis': []}, {}, {}, {})",
@@ -88,6 +89,7 @@ def test_ansible_loads_filter_plugins_without_warnings():
     assert '"haproxy_server_names": ["web2.lab"]' in output, proc.stdout
     assert '"haproxy_server_weights": {"be_web": {"web1": 100, "web2": 100}}' in output, proc.stdout
     assert '"haproxy_listeners": [["10.0.0.100", 80]]' in output, proc.stdout
+    assert '"haproxy_bind_addresses": ["10.0.0.100"]' in output, proc.stdout
     assert '"keepalived_preflight_errors": ["keepalived: keepalived_instances is empty on lb1' in output, proc.stdout
     assert '"redis_preflight_errors": ["redis: Group' in output and "has 0 hosts (): Sentinel needs" in output, proc.stdout
     assert '"demo_backend_preflight_errors": ["demo_backend: On web1, demo_backend_port must be' in output, proc.stdout

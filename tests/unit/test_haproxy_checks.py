@@ -2,11 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""hafront.haproxy_checks: listener clashes and group-wide differences (haproxy preflight calls them)."""
+"""hafront.haproxy_checks: bind addresses, listener clashes and group-wide differences (haproxy preflight calls them)."""
 
 import pytest
 
-from hafront.haproxy_checks import group_differences, is_wildcard, listener_clashes
+from hafront.haproxy_checks import bind_addresses, group_differences, is_wildcard, listener_clashes, same_address
 
 
 @pytest.mark.parametrize("address, expected", [
@@ -15,6 +15,29 @@ from hafront.haproxy_checks import group_differences, is_wildcard, listener_clas
 ])
 def test_wildcards(address, expected):
     assert is_wildcard(address) is expected
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ("10.0.0.7", "10.0.0.7", True), ("localhost", "127.0.0.1", True), ("2001:db8::1", "[2001:db8:0::1]", True),
+    ("web1", "web1", True), ("10.0.0.7", "10.0.0.8", False), ("localhost", "10.0.0.7", False), ("web1", "web2", False),
+])
+def test_same_address(a, b, expected):
+    assert same_address(a, b) is expected
+
+
+@pytest.mark.parametrize("bind, options, expected", [
+    ("10.0.0.100", {}, ["10.0.0.100"]),
+    (["10.0.0.100", "*"], {}, ["10.0.0.100", "*"]),
+    (None, {}, []),
+    (["10.0.0.100", "*", "0.0.0.0", "::"], {"wildcards": False}, ["10.0.0.100"]),
+    ("*", {"wildcards": False}, []),
+    (["10.0.0.100", "10.0.0.101"], {"serving": "10.0.0.101"}, ["10.0.0.101"]),
+    (["10.0.0.100", "0.0.0.0"], {"serving": "10.0.0.101"}, ["0.0.0.0"]),
+    ("10.0.0.100", {"serving": "10.0.0.101"}, []),
+    ({"a": 1}, {}, {"a": 1}),  # not an address nor a list: left for preflight to name
+])
+def test_bind_addresses(bind, options, expected):
+    assert bind_addresses(bind, **options) == expected
 
 
 @pytest.mark.parametrize("binds, expected", [
