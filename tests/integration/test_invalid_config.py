@@ -79,11 +79,11 @@ def node_headers(header: str) -> dict[str, str | None]:
     return found
 
 
-def test_a_haproxy_config_that_fails_validation_never_goes_live():
+def test_haproxy_config_that_fails_validation_never_goes_live():
     failing_run("haproxy", BAD["haproxy"][0])
 
 
-def test_a_failed_run_leaves_no_stale_config():
+def test_failed_run_leaves_no_stale_config():
     lbs = hostvars()["_groups"]["loadbalancers"]
     header = hostvars()[lbs[0]]["haproxy_node_header"]
     assert node_headers(header) == {lb: lb for lb in lbs}
@@ -104,7 +104,7 @@ def rolled_out(out: str) -> dict[str, str]:
     return dict(re.findall(r"([\w.-]+): rollout, ([^'\"]*)", " ".join(out.split())))
 
 
-def test_a_rerun_rolls_out_only_what_changed():
+def test_rerun_rolls_out_only_what_changed():
     lbs = hostvars()["_groups"]["loadbalancers"]
     out = site({}, succeed=True)
     assert rolled_out(out) == {}, "a re-run with nothing to change rolled out a node"

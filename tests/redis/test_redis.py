@@ -84,7 +84,7 @@ def test_one_master_and_synced_replicas(nodes):
             assert replica["master_link_status"] == "up"
 
 
-def test_a_write_on_the_master_is_read_on_every_replica(nodes):
+def test_write_on_the_master_is_read_on_every_replica(nodes):
     master = master_of(nodes)
     key, value = f"test:replication:{uuid.uuid4()}", str(uuid.uuid4())
     app = client(nodes[master])

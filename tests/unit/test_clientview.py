@@ -11,7 +11,7 @@ def steady(start: float, end: float, rate: float = 100, outcome: str = "ok", lat
     return [Sample(start + i / rate, latency if outcome == "ok" else 1.0, outcome) for i in range(n)]
 
 
-def test_a_steady_probe_shows_one_interval():
+def test_steady_probe_shows_one_interval():
     gap = longest_gap(steady(0, 10), event=5)
     assert gap["longest_gap_s"] == pytest.approx(0.01, abs=1e-6)
     assert gap["recovered"]
@@ -37,7 +37,7 @@ def test_no_success_after_the_fault_is_an_open_span():
     assert gap["longest_gap_s"] == pytest.approx(8.99 - 4.992, abs=1e-3)
 
 
-def test_a_late_success_of_an_old_request_is_not_a_recovery():
+def test_late_success_of_an_old_request_is_not_a_recovery():
     # A request sent before the failures succeeds late; everything sent after them fails.
     samples = steady(0, 5) + [Sample(4.999, 0.9, "ok")] + steady(5, 8, outcome="timeout")
     assert not longest_gap(samples, event=5)["recovered"]

@@ -25,7 +25,7 @@ def test_agreeing_settings_pass():
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9999/healthz", "http://10.0.0.11:8405/healthz",
                                  "http://127.0.0.1:8405/status", "https://127.0.0.1:8405/healthz",
                                  "http://127.0.0.1:notaport/healthz"])
-def test_a_check_url_that_misses_the_monitor_is_named_with_the_fix(url):
+def test_check_url_that_misses_the_monitor_is_named_with_the_fix(url):
     [message] = crosscheck.load_balancer_errors(node(keepalived={"check_url": url}))
     assert f"keepalived_check_url is {url!r}" in message and "http://127.0.0.1:8405/healthz" in message
 
@@ -37,19 +37,19 @@ def test_tracking_without_a_monitor():
                                                 keepalived={"track_haproxy": False})) == []
 
 
-def test_a_vip_no_service_binds():
+def test_vip_no_service_binds():
     [message] = crosscheck.load_balancer_errors(node(keepalived={"vips": ["10.0.0.100/24", "10.0.0.101/24"]}))
     assert "VIP 10.0.0.101 (keepalived_instances) is served by no service" in message
 
 
-def test_a_bind_address_that_is_neither_a_vip_nor_the_nodes():
+def test_bind_address_that_is_neither_a_vip_nor_the_nodes():
     services = SERVICES + [{"name": "stray", "bind_address": "10.0.0.150", "port": 81}]
     [message] = crosscheck.load_balancer_errors(node(services=services))
     assert "binds 10.0.0.150, which is neither a VIP" in message
 
 
 @pytest.mark.parametrize("anywhere", ["*", "0.0.0.0", "::"])
-def test_a_service_on_every_address_serves_every_vip(anywhere):
+def test_service_on_every_address_serves_every_vip(anywhere):
     services = [{"name": "web", "bind_address": anywhere, "port": 80}]
     assert crosscheck.load_balancer_errors(node(services=services, keepalived={"vips": ["10.0.0.100", "10.0.0.101"]})) == []
 

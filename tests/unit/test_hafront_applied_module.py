@@ -85,7 +85,7 @@ def test_arguments_are_rejected(capsys, args, message):
     assert message in json.loads(capsys.readouterr().out)["msg"]
 
 
-def test_a_weight_change_moves_the_record_without_a_reload(tmp_path):
+def test_weight_change_moves_the_record_without_a_reload(tmp_path):
     config, record = tmp_path / "haproxy.cfg", tmp_path / "state" / "haproxy.cfg.applied"
     config.write_text(OLD)
     assert mod.run(call({"action": "record", "path": str(config), "record": str(record)}))["changed"]

@@ -184,7 +184,7 @@ def test_save_state_writes_the_state_atomically(monkeypatch, tmp_path, check_mod
     assert [p.name for p in tmp_path.iterdir()] == ([] if check_mode else ["server-state"])
 
 
-def test_a_refused_command_is_an_error(monkeypatch):
+def test_refused_command_is_an_error(monkeypatch):
     fake = FakeSocket()
     monkeypatch.setattr(mod, "command", lambda path, line: "No such server.\n" if line.startswith("set") else
                         fake(path, line))

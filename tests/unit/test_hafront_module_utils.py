@@ -25,7 +25,7 @@ def test_module_args_make_choices_and_required_if_from_the_table():
     assert args["supports_check_mode"] is True
 
 
-def test_a_required_option_with_a_default_is_refused():
+def test_required_option_with_a_default_is_refused():
     # required_if counts an option with a default as given, so the requirement would never fire.
     with pytest.raises(ValueError, match=r"action a requires \['x'\]"):
         module_args({"x": {"type": "str", "default": ""}}, {"a": Action(print, ("x",))})

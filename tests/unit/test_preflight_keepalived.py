@@ -161,7 +161,7 @@ def test_each_instance_and_each_vip_gets_its_own_message():
     assert len(inventory.errors()) == 2
 
 
-def test_a_peers_unset_setting_has_the_role_default_and_a_null_delay_is_not_compared():
+def test_peers_unset_setting_has_the_role_default_and_a_null_delay_is_not_compared():
     inventory = Inventory()
     inventory.values["keepalived_preempt_delay"] = 5  # with nopreempt (the default), not compared
     assert inventory.errors() == []

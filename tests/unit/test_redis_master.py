@@ -90,7 +90,7 @@ def test_start_as(verdict, self_address, saved, expected):
 
 @given(st.lists(st.sampled_from([R1, R2, R3, None]), max_size=7), st.sampled_from([R1, R2, R3]),
        st.sampled_from([R1, R2, R3, None]))
-def test_a_node_starts_as_master_only_when_the_rule_names_it(votes, self_address, saved):
+def test_node_starts_as_master_only_when_the_rule_names_it(votes, self_address, saved):
     verdict = master_by_sentinels({f"s{i}": v for i, v in enumerate(votes)})
     if start_as(verdict, self_address, saved).role == "master":
         assert verdict.master == self_address and verdict.reason == MAJORITY

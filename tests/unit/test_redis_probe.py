@@ -40,7 +40,7 @@ def test_master_moves_counts_changes_not_silences():
     assert master_moves([], "10.0.0.31") == []
 
 
-def test_a_write_is_a_sample_for_the_client_metrics():
+def test_write_is_a_sample_for_the_client_metrics():
     from hafront.clientview import longest_gap
     from hafront.redis_probe import Write
     ws = [Write("vip", i, f"k{i}", i * 0.1, 0.01, "ok" if not 10 <= i < 20 else "timeout", 1, "x") for i in range(30)]

@@ -56,12 +56,12 @@ def test_unset_values_are_not_checked_here():
     assert syntax.errors({"a": None, "b": [{}]}, {"a": "word", "b[].c": "word", "missing": "word"}) == []
 
 
-def test_a_list_kind_refuses_a_string():
+def test_list_kind_refuses_a_string():
     assert syntax.errors({"opts": "one\ntwo"}, {"opts": "lines"}) == ["opts must be a list, each item one line of text "
                                                                        "(no newline or control character) (got a str)"]
 
 
-def test_a_block_scalar_password_gets_its_own_hint_and_is_never_shown():
+def test_block_scalar_password_gets_its_own_hint_and_is_never_shown():
     found = syntax.errors({"redis_app_password": "s3cret-value-here\n"}, {"redis_app_password": "password"})
     assert len(found) == 1
     assert "block scalar" in found[0] and "s3cret" not in found[0] and "not shown" in found[0]

@@ -27,7 +27,7 @@ def test_haproxy_kinds(kind, good, bad):
         assert len(syntax.problems("v", value, kind)) == 1, value
 
 
-def test_a_block_scalar_password_is_refused_without_showing_it():
+def test_block_scalar_password_is_refused_without_showing_it():
     found = syntax.errors({"haproxy_stats_password": "Lw7vQ2nX9pT4kR8z\n"}, {"haproxy_stats_password": "haproxy_word"})
     assert len(found) == 1 and "block scalar" in found[0] and "Lw7vQ2nX9pT4kR8z" not in found[0]
 
@@ -37,6 +37,6 @@ class TaggedStr(str):
 
 
 @pytest.mark.parametrize("value, shown", [(TaggedStr("tune.bufsize 32768"), "str"), ({"a": 1}, "mapping"), (3, "int")])
-def test_a_list_kind_names_the_yaml_type_it_got(value, shown):
+def test_list_kind_names_the_yaml_type_it_got(value, shown):
     assert syntax.problems("haproxy_global_options", value, "lines") == [
         f"haproxy_global_options must be a list, each item one line of text (no newline or control character) (got a {shown})"]

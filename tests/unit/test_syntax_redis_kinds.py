@@ -10,7 +10,7 @@ from hafront import syntax
 
 
 @pytest.mark.parametrize("value", ["Ab3.x_y~z+w-0123456789", "a", "0123456789abcdef"])
-def test_a_redis_password_may_hold_letters_digits_and_safe_punctuation(value):
+def test_redis_password_may_hold_letters_digits_and_safe_punctuation(value):
     assert syntax.problems("redis_app_password", value, "redis_password", secret=True) == []
 
 
@@ -22,14 +22,14 @@ def test_a_redis_password_may_hold_letters_digits_and_safe_punctuation(value):
     "semi;colon0123456789ab",
     "",
 ])
-def test_a_redis_password_refuses_shell_and_redis_syntax(value):
+def test_redis_password_refuses_shell_and_redis_syntax(value):
     found = syntax.problems("redis_app_password", value, "redis_password", secret=True)
     assert len(found) == 1 and "start.env is read by sh" in found[0]
     if value:
         assert value not in found[0]
 
 
-def test_a_block_scalar_password_gets_its_own_hint_and_stays_hidden():
+def test_block_scalar_password_gets_its_own_hint_and_stays_hidden():
     (found,) = syntax.problems("redis_admin_password", "Pasted-from-the-vault-0123456789\n", "redis_password",
                                secret=True)
     assert "block scalar" in found and "not shown" in found and "Pasted" not in found
