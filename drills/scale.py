@@ -21,7 +21,8 @@ haproxy.cfg, the way `make render` does it: a generated inventory (1 load balanc
 real roles/haproxy/templates/haproxy.cfg.j2), then `haproxy -c` of the rendered file in
 the checker image of tests/render (Debian 12's and 13's haproxy). The report gives the
 wall time of each, the slowest tasks (profile_tasks), the start-up cost of ansible-playbook
-on that inventory (one debug task) and the file's size; every server must be in the file.
+on that inventory (one debug task), the same render with 10 servers (what does not grow with
+the servers) and the file's size; every server must be in the file.
 
 Targets: each filter < 50 ms; render + `haproxy -c` < 5 s (per checker image); haproxy -c
 accepts the file; every server rendered. Exits 1 when one is missed.
@@ -54,6 +55,7 @@ from hafront.report import Targets, head, header, provenance_line, row, write_re
 
 FILTER_TARGET_MS = 50.0
 RENDER_TARGET_S = 5.0
+SMALL_SERVERS = 10
 TASK_LINE = re.compile(r"^(.+?) -{3,} (\d+\.\d+)s$", re.M)
 
 
@@ -126,14 +128,22 @@ def time_render(services: int, servers: int, suites: list[str], work: Path) -> d
     baseline_play.write_text("- hosts: lb1\n  gather_facts: false\n  tasks:\n"
                              "    - ansible.builtin.debug:\n        msg: start-up cost only\n")
     baseline_s, _ = playbook(inventory, [str(baseline_play)])
+    # The same render of a small inventory of the same shape: what does not grow with the servers.
+    small = work / "small"
+    # 5 servers a service: one of them drained leaves the others (a service with all drained fails preflight).
+    scale.write_inventory(small, max(1, min(services, SMALL_SERVERS // 5)), SMALL_SERVERS, load_balancers=1)
+    small_s, small_proc = playbook(small, ["tests/render/render.yml", "-e", f"render_dir={work / 'small-out'}", *SECRETS])
 
     render_s, proc = playbook(inventory, ["tests/render/render.yml", "-e", f"render_dir={out}", *SECRETS])
     cfg = out / "lb1/haproxy.cfg"
     result: dict[str, Any] = {
         "services": services, "servers": servers, "load_balancers_in_inventory": 1,
         "playbook_rc": proc.returncode, "render_s": round(render_s, 2), "startup_s": round(baseline_s, 2),
+        "small_servers": SMALL_SERVERS, "small_render_s": round(small_s, 2), "small_rc": small_proc.returncode,
         "tasks_s": [[name.strip(), float(secs)] for name, secs in TASK_LINE.findall(proc.stdout)],
     }
+    if small_proc.returncode != 0:
+        result["small_error"] = small_proc.stdout[-3000:] + small_proc.stderr[-2000:]
     if proc.returncode != 0 or not cfg.exists():
         result["error"] = proc.stdout[-3000:] + proc.stderr[-2000:]
         return result
@@ -168,6 +178,7 @@ def check_targets(report: dict[str, Any]) -> Targets:
     targets.equal(f"vrrp_priorities refuses {hosts:,} load balancers", filters["vrrp_refuses"]["refused"], True)
     if render := report.get("render"):
         targets.equal("render.yml succeeds", render["playbook_rc"], 0)
+        targets.equal(f"render.yml succeeds with {render['small_servers']} servers", render["small_rc"], 0)
         targets.equal("servers in haproxy.cfg", render.get("servers_rendered"), render["servers"])
         for suite, check in render.get("checks", {}).items():
             targets.equal(f"haproxy -c ({suite})", check["rc"], 0)
@@ -201,6 +212,10 @@ def markdown(report: dict[str, Any]) -> str:
             lines += [f"`ansible-playbook tests/render/render.yml` (inventory of "
                       f"{render['servers'] + render['load_balancers_in_inventory']} hosts): **{render['render_s']} s**; "
                       f"of which ansible-playbook's start-up on this inventory (one debug task) {render['startup_s']} s. "
+                      f"The same render of {render['small_servers']} servers (an inventory of the same shape): "
+                      f"{render['small_render_s']} s (rc {render['small_rc']}), so the other "
+                      f"{render['servers'] - render['small_servers']:,} servers cost "
+                      f"{render['render_s'] - render['small_render_s']:.2f} s. "
                       f"File: {render['bytes']:,} bytes, {render['lines']:,} lines, "
                       f"{render['servers_rendered']:,} servers.", "",
                       *head("checker", "haproxy -c rc", "haproxy -c s", "render + check s")]
@@ -233,7 +248,9 @@ def chart(report: dict[str, Any], path: Path) -> bool:
     ax.legend(fontsize=7)
     ax = right
     if (render := report.get("render")) and "error" not in render:
-        parts = [("1-task play (start-up)", render["startup_s"]), ("render.yml", render["render_s"])]
+        parts = [("1-task play (start-up)", render["startup_s"]),
+                 (f"render.yml, {render['small_servers']} servers", render["small_render_s"]),
+                 (f"render.yml, {render['servers']:,} servers", render["render_s"])]
         parts += [(f"haproxy -c {s}", c["check_s"]) for s, c in render["checks"].items()]
         ax.barh([p[0] for p in parts], [p[1] for p in parts])
         ax.axvline(RENDER_TARGET_S, color="red", ls="--", lw=1, label="target (render + check)")

@@ -5,10 +5,11 @@ port and the weight the filter gives, and accepted by the real `haproxy -c` of D
 
 The time bound: render + check under 30 s, or, on a machine too busy for that, under 8 times
 what ansible-playbook takes to run one debug task on the same inventory (its start-up and
-inventory parsing, which grow with the machine's load as the render does). Measured: about
-15 s on a 2-core machine running Molecule beside it, a 1-task play about 4 s; at load 13 on
-those 2 cores, 54 s against 12 s. A render that grows quadratically with the servers misses
-both."""
+inventory parsing, which slow down with the machine's load as the render does). Measured on
+the 2-core machine with Molecule running beside it (load 6 to 9): render 21.5 s, of which
+render.yml's fixed cost is most (the same render with 10 servers: 16.8 s), haproxy -c 0.4 s,
+a 1-task play 3.3 to 3.7 s; at load 13: 54 s against 11.7 s. A render that grows
+quadratically with the servers misses both bounds."""
 
 from __future__ import annotations
 
