@@ -45,7 +45,9 @@ def playbook(inventory: Path, *argv: str) -> tuple[float, Any]:
     return time.perf_counter() - start, proc
 
 
-@pytest.fixture(scope="module")
+# Session scope: pytest groups the tests by checker image across modules, so a module-scoped
+# render would be torn down and done again between them.
+@pytest.fixture(scope="session")
 def big(tmp_path_factory) -> Rendered:
     work = tmp_path_factory.mktemp("scale")
     inventory = work / "inventory"
