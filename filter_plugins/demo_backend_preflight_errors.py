@@ -15,21 +15,9 @@ description:
   - No value is secret here.
   - The logic lives in the hafront package (hafront/preflight/demo_backend.py), unit-tested there.
 positional: _input, host, syntax
-options:
-  _input:
-    description: The role's variables on this host, variable name to value.
-    type: dict
-    required: true
-  host:
-    description: The host checked, for the messages (C(inventory_hostname)).
-    type: str
-    required: true
-  syntax:
-    description: The role's syntax map, C(__demo_backend_syntax).
-    type: dict
-    required: true
-author:
-  - hafront contributors
+extends_documentation_fragment:
+  - hafront
+  - hafront.role_values
 """
 
 EXAMPLES = r"""

@@ -18,27 +18,11 @@ description:
   - No message shows a password, a certificate or a service's check settings.
   - The logic lives in the hafront package (hafront/preflight/haproxy.py), unit-tested there.
 positional: _input, host, groups, hostvars, syntax, defaults
+extends_documentation_fragment:
+  - hafront
+  - hafront.role_values
+  - hafront.inventory
 options:
-  _input:
-    description: The role's variables on this host, variable name to value.
-    type: dict
-    required: true
-  host:
-    description: The host checked, for the messages (C(inventory_hostname)).
-    type: str
-    required: true
-  groups:
-    description: The inventory's groups, the C(groups) magic variable.
-    type: dict
-    required: true
-  hostvars:
-    description: Every host's variables, the C(hostvars) magic variable.
-    type: dict
-    required: true
-  syntax:
-    description: The role's syntax map, C(__haproxy_syntax).
-    type: dict
-    required: true
   defaults:
     description: The role's defaults; another load balancer's hostvars lack them.
     type: dict
@@ -48,8 +32,6 @@ options:
     type: list
     elements: str
     default: null
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""

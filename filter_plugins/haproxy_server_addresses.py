@@ -16,22 +16,10 @@ description:
     (C(haproxy_preflight_errors) names them).
   - The logic lives in the hafront package (hafront/preflight/haproxy.py), unit-tested there.
 positional: _input, groups, hostvars
-options:
-  _input:
-    description: The services, C(haproxy_services).
-    type: list
-    elements: dict
-    required: true
-  groups:
-    description: The inventory's groups, the C(groups) magic variable.
-    type: dict
-    required: true
-  hostvars:
-    description: Every host's variables, the C(hostvars) magic variable.
-    type: dict
-    required: true
-author:
-  - hafront contributors
+extends_documentation_fragment:
+  - hafront
+  - hafront.haproxy_services
+  - hafront.inventory
 """
 
 EXAMPLES = r"""

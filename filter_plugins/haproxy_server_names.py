@@ -13,22 +13,10 @@ description:
   - HAProxy resolves them once, at start; preflight resolves them first, on the load balancer.
   - The logic lives in the hafront package (hafront/preflight/haproxy.py), unit-tested there.
 positional: _input, groups, hostvars
-options:
-  _input:
-    description: The services, C(haproxy_services).
-    type: list
-    elements: dict
-    required: true
-  groups:
-    description: The inventory's groups, the C(groups) magic variable.
-    type: dict
-    required: true
-  hostvars:
-    description: Every host's variables, the C(hostvars) magic variable.
-    type: dict
-    required: true
-author:
-  - hafront contributors
+extends_documentation_fragment:
+  - hafront
+  - hafront.haproxy_services
+  - hafront.inventory
 """
 
 EXAMPLES = r"""

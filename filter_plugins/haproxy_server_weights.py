@@ -15,20 +15,11 @@ description:
   - Bad weight settings raise the error of P(haproxy_weights#filter), naming the host.
   - The logic lives in the hafront package (hafront/preflight/haproxy.py), unit-tested there.
 positional: _input, groups, hostvars
+extends_documentation_fragment:
+  - hafront
+  - hafront.haproxy_services
+  - hafront.inventory
 options:
-  _input:
-    description: The services, C(haproxy_services).
-    type: list
-    elements: dict
-    required: true
-  groups:
-    description: The inventory's groups, the C(groups) magic variable.
-    type: dict
-    required: true
-  hostvars:
-    description: Every host's variables, the C(hostvars) magic variable.
-    type: dict
-    required: true
   max_weight:
     description: Weight of the largest-capacity host (C(haproxy_max_weight)).
     type: int
@@ -37,8 +28,6 @@ options:
     description: Memory in MiB a vCPU needs (C(haproxy_mb_per_vcpu)).
     type: int
     default: 2048
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""

@@ -19,33 +19,15 @@ description:
   - No message shows a password.
   - The logic lives in the hafront package (hafront/preflight/redis.py), unit-tested there.
 positional: _input, host, groups, hostvars, syntax, defaults
+extends_documentation_fragment:
+  - hafront
+  - hafront.role_values
+  - hafront.inventory
 options:
-  _input:
-    description: The role's variables on this host, variable name to value.
-    type: dict
-    required: true
-  host:
-    description: The host checked, for the messages (C(inventory_hostname)).
-    type: str
-    required: true
-  groups:
-    description: The inventory's groups, the C(groups) magic variable.
-    type: dict
-    required: true
-  hostvars:
-    description: Every host's variables, the C(hostvars) magic variable (this host's facts included).
-    type: dict
-    required: true
-  syntax:
-    description: The role's syntax map, C(__redis_syntax).
-    type: dict
-    required: true
   defaults:
     description: The role's defaults; for a node that published nothing in this play.
     type: dict
     required: true
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""

@@ -10,6 +10,8 @@ import json
 
 import pytest
 import yaml
+from ansible.plugins.loader import fragment_loader
+from ansible.utils.plugin_docs import add_fragments
 
 from helpers import ROOT, run
 
@@ -23,10 +25,18 @@ def test_filter_module_maps_its_filter(name):
     assert module.FilterModule().filters() == {name: getattr(module, name)}
 
 
+def documentation(module) -> dict:
+    """A plugin's DOCUMENTATION with its shared options (doc_fragments/) merged in, as ansible-doc shows it."""
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    fragment_loader.add_directory(str(ROOT / "doc_fragments"))
+    add_fragments(doc, module.__file__, fragment_loader=fragment_loader)
+    return doc
+
+
 @pytest.mark.parametrize("name", PLUGINS)
 def test_documentation_matches_signature(name):
     module = importlib.import_module(name)
-    doc = yaml.safe_load(module.DOCUMENTATION)
+    doc = documentation(module)
     assert doc["name"] == name
     parameters = list(inspect.signature(getattr(module, name)).parameters.values())[1:]  # the first is _input
     assert set(doc["options"]) == {"_input", *(p.name for p in parameters)}
