@@ -3,19 +3,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """hafront/digest.py and library/hafront_state.py: what makes site.yml roll out a node."""
 
-import importlib.util
 import json
 import os
-from pathlib import Path
 
 import pytest
 
 from hafront import digest
+from module_support import load
 
-_spec = importlib.util.spec_from_file_location(
-    "hafront_state", Path(__file__).resolve().parents[2] / "library" / "hafront_state.py")
-state = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(state)
+state = load("library/hafront_state.py")
 
 GROUPS = {"all": ["lb1", "web1"], "loadbalancers": ["lb1"], "web": ["web1"]}
 

@@ -4,17 +4,13 @@
 """library/hafront_applied.py: the reload decision as a table, and snapshot/decide/record on real files."""
 
 import hashlib
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 
-_spec = importlib.util.spec_from_file_location(
-    "hafront_applied", Path(__file__).resolve().parents[2] / "library" / "hafront_applied.py")
-mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(mod)
+from module_support import ansible_module, assert_actions_documented, load
+
+mod = load("library/hafront_applied.py")
 
 WEIGHT = [r"weight \d+"]
 OLD = "backend be_web\n  server web1 10.0.0.21:80 weight 128\n"
@@ -59,18 +55,11 @@ def test_the_checksum_is_the_one_stat_reports(tmp_path):
 
 
 def call(args, check_mode=False):
-    from ansible.module_utils.basic import AnsibleModule
-    from ansible.module_utils.hafront_module import module_args
-    from ansible.module_utils.testing import patch_module_args
-
-    with patch_module_args({**args, "_ansible_check_mode": check_mode}):
-        return AnsibleModule(**module_args(mod.ARGUMENT_SPEC, mod.ACTIONS))
+    return ansible_module(mod, args, check_mode)
 
 
 def test_the_action_choices_are_the_dispatch_table_in_the_documented_order():
-    doc = yaml.safe_load(mod.DOCUMENTATION)["options"]
-    assert doc["action"]["choices"] == list(mod.ACTIONS)
-    assert set(doc) == {"action", *mod.ARGUMENT_SPEC}
+    assert_actions_documented(mod)
 
 
 @pytest.mark.parametrize("args, message", [

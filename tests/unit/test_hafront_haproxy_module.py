@@ -3,17 +3,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """library/hafront_haproxy.py: its parsers, its argument spec and dispatch table, and run() with the runtime API faked."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 
-_spec = importlib.util.spec_from_file_location(
-    "hafront_haproxy", Path(__file__).resolve().parents[2] / "library" / "hafront_haproxy.py")
-mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(mod)
+from module_support import ansible_module, assert_actions_documented, load
+
+mod = load("library/hafront_haproxy.py")
 
 STATE = """1
 # be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port
@@ -54,22 +50,11 @@ def test_weight_changes_only_where_they_differ_and_only_known_servers():
 
 # ---------------------------------------------------------------- dispatch and run()
 def call(args, check_mode=False):
-    """An AnsibleModule built the way main() builds it, from these arguments."""
-    from ansible.module_utils.basic import AnsibleModule
-    from ansible.module_utils.hafront_module import module_args
-    from ansible.module_utils.testing import patch_module_args
-
-    with patch_module_args({**args, "_ansible_check_mode": check_mode}):
-        return AnsibleModule(**module_args(mod.ARGUMENT_SPEC, mod.ACTIONS))
+    return ansible_module(mod, args, check_mode)
 
 
 def test_the_action_choices_are_the_dispatch_table_in_the_documented_order():
-    doc = yaml.safe_load(mod.DOCUMENTATION)["options"]
-    assert doc["action"]["choices"] == list(mod.ACTIONS)
-    assert set(doc) == {"action", *mod.ARGUMENT_SPEC}
-    for name, action in mod.ACTIONS.items():
-        for option in action.requires:
-            assert "default" not in doc[option] and f"V({name})" in doc[option]["description"], (name, option)
+    assert_actions_documented(mod)
 
 
 @pytest.mark.parametrize("args, message", [

@@ -3,18 +3,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """module_utils/hafront_module.py (the modules' shared dispatch and main), and hafront_state through it."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 from ansible.module_utils.hafront_module import Action, module_args
 from ansible.module_utils.testing import patch_module_args
 
-_spec = importlib.util.spec_from_file_location(
-    "hafront_state", Path(__file__).resolve().parents[2] / "library" / "hafront_state.py")
-state = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(state)
+from module_support import load
+
+state = load("library/hafront_state.py")
 
 
 def test_module_args_make_choices_and_required_if_from_the_table():

@@ -3,18 +3,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """library/hafront_redis.py: RESP and parsers, its argument spec and dispatch table, and run() with Redis faked."""
 
-import importlib.util
 import json
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location(
-    "hafront_redis", Path(__file__).resolve().parents[2] / "library" / "hafront_redis.py")
-mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(mod)
+from module_support import ansible_module, assert_actions_documented, load
+
+mod = load("library/hafront_redis.py")
 
 
 def test_parse_info_keeps_fields_and_drops_comments():
@@ -81,23 +78,11 @@ def test_pick_returns_only_the_named_sentinel_fields():
 
 # ---------------------------------------------------------------- dispatch and run()
 def call(args, check_mode=False):
-    """An AnsibleModule built the way main() builds it, from these arguments; or the failure's message."""
-    from ansible.module_utils.basic import AnsibleModule
-    from ansible.module_utils.hafront_module import module_args
-    from ansible.module_utils.testing import patch_module_args
-
-    with patch_module_args({**args, "_ansible_check_mode": check_mode}):
-        return AnsibleModule(**module_args(mod.ARGUMENT_SPEC, mod.ACTIONS))
+    return ansible_module(mod, args, check_mode)
 
 
 def test_the_action_choices_are_the_dispatch_table_in_the_documented_order():
-    import yaml
-    doc = yaml.safe_load(mod.DOCUMENTATION)["options"]
-    assert doc["action"]["choices"] == list(mod.ACTIONS)
-    assert set(doc) == {"action", *mod.ARGUMENT_SPEC}
-    for name, action in mod.ACTIONS.items():
-        for option in action.requires:
-            assert "default" not in doc[option] and f"V({name})" in doc[option]["description"], (name, option)
+    assert_actions_documented(mod)
 
 
 @pytest.mark.parametrize("args, message", [

@@ -3,15 +3,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """tests/conftest.py: the lab tests' declared order, and that every path it names exists."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-TESTS = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("lab_sequence", TESTS / "conftest.py")
-sequence = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sequence)
+from module_support import ROOT, load
+
+TESTS = ROOT / "tests"
+sequence = load("tests/conftest.py")
 
 
 @pytest.mark.parametrize("entry", sequence.LAB_SEQUENCE)
