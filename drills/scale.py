@@ -265,7 +265,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hosts", type=int, default=10_000, help="hosts for the filters (default 10000)")
     parser.add_argument("--filter-services", type=int, default=50, help="services for haproxy_server_weights")
-    parser.add_argument("--runs", type=int, default=15, help="runs per filter measurement; the best counts")
+    parser.add_argument("--runs", type=int, default=25, help="runs per filter measurement; the best counts")
     parser.add_argument("--services", type=int, default=50, help="services in the rendered haproxy.cfg")
     parser.add_argument("--servers", type=int, default=1000, help="backend servers in the rendered haproxy.cfg")
     parser.add_argument("--suites", default="bookworm,trixie", help="checker images for haproxy -c")
