@@ -16,6 +16,7 @@ import json
 import pytest
 
 from http_probe import get
+from drill_reports import drill_report
 from lab import ROOT, exec_in, hostvars, journal, vip_holders, wait_for
 
 testinfra_hosts = ["localhost"]
@@ -27,13 +28,7 @@ DEADLINE = 15.0
 
 @pytest.fixture(scope="module")
 def report() -> dict:
-    assert REPORT.exists(), f"{REPORT} missing: the side effect runs drills/lb_failover.py"
-    return json.loads(REPORT.read_text())
-
-
-@pytest.fixture(scope="module")
-def lbs() -> list[str]:
-    return hostvars()["_groups"]["loadbalancers"]
+    return drill_report(REPORT, "drills/lb_failover.py")
 
 
 @pytest.fixture(scope="module")

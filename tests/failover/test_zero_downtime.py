@@ -9,10 +9,9 @@ per thousand are tolerated here; `make bench` reports the exact counts on the la
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+from drill_reports import drill_report
 from lab import ROOT, hostvars
 
 testinfra_hosts = ["localhost"]
@@ -23,8 +22,7 @@ TIMEOUTS_PER_MILLE = 2
 
 @pytest.fixture(scope="module")
 def report() -> dict:
-    assert REPORT.exists(), f"{REPORT} missing: the side effect runs drills/zero_downtime.py"
-    return json.loads(REPORT.read_text())
+    return drill_report(REPORT, "drills/zero_downtime.py")
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +33,6 @@ def ops(report) -> dict:
 @pytest.fixture(scope="module")
 def web() -> list[str]:
     return hostvars()["_groups"]["web"]
-
-
-@pytest.fixture(scope="module")
-def lbs() -> list[str]:
-    return hostvars()["_groups"]["loadbalancers"]
 
 
 def status(state: dict, lb: str, host: str) -> str | None:

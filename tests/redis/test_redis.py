@@ -7,7 +7,6 @@ Bounds are generous for a busy CI machine; `make bench` measures the real number
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from pathlib import Path
@@ -17,6 +16,7 @@ import redis
 
 from http_probe import secret, secrets_dir
 from helpers import run
+from drill_reports import drill_report
 from lab import ROOT, exec_in, hostvars, wait_for
 
 testinfra_hosts = ["localhost"]
@@ -174,8 +174,7 @@ def test_the_acl_file_holds_no_plaintext_password(nodes):
 # ---------------------------------------------------------------- after the side effect
 @pytest.fixture(scope="module")
 def drill() -> dict:
-    assert REPORT.exists(), f"{REPORT} missing: the side effect runs drills/redis_failover.py"
-    return json.loads(REPORT.read_text())
+    return drill_report(REPORT, "drills/redis_failover.py")
 
 
 @pytest.fixture(scope="module")

@@ -28,3 +28,12 @@ def defaults(role: str) -> dict[str, Any]:
 def syntax(role: str) -> dict[str, str]:
     """The role's syntax map, __<role>_syntax in roles/<role>/vars/main.yml."""
     return _load(role, "vars")[f"__{role}_syntax"]
+
+
+def only_message(inventory: Any, change: Any, secrets: tuple[str, ...] = ()) -> str:
+    """The one message an inventory's checks give after change(inventory); it shows none of the secrets."""
+    change(inventory)
+    found = inventory.errors()
+    assert len(found) == 1, found
+    assert [s for s in secrets if s in found[0]] == [], "a message shows a secret"
+    return found[0]
