@@ -76,6 +76,7 @@ from hafront import lab as labkit  # noqa: E402
 from hafront.clientview import first_outage, longest_gap, median, over_runs, p99, rel  # noqa: E402
 from hafront.clientview import ms as to_ms  # noqa: E402
 from hafront.lab import LabError  # noqa: E402
+from hafront.redis_master import master_by_sentinels  # noqa: E402
 from hafront.redis_probe import (DEADLINE, MASTER_NAME, PORT, TIMEOUT, WAIT_MS, Lab, NotReady, Returner,  # noqa: E402
                                  SentinelWatch, Write, Writer, as_dict, client, down_after, load_lab, master_moves,
                                  master_of, set_down_after, wait_until)
@@ -128,14 +129,16 @@ def healthy(lab: Lab) -> str:
 
 
 def agreed_master(lab: Lab) -> str:
-    """The address every answering Sentinel names, if that node says ROLE master."""
-    named = set()
-    for address in lab.redis.values():
+    """The master by the platform's one rule (hafront.redis_master: a strict majority of the
+    Sentinels, a silent one counting against), if that node says ROLE master."""
+    answers: dict[str, str | None] = {}
+    for host, address in lab.redis.items():
+        answers[host] = None
         with client(lab, address, "sentinel", timeout=1) as s, contextlib.suppress(redis.RedisError):
-            named.add(master_of(s))
-    if len(named) != 1 or None in named:
-        raise NotReady(f"Sentinels name {named}")
-    with client(lab, address := named.pop(), "monitor", timeout=1) as c:
+            answers[host] = master_of(s)
+    if (address := master_by_sentinels(answers).master) is None:
+        raise NotReady(master_by_sentinels(answers).describe())
+    with client(lab, address, "monitor", timeout=1) as c:
         if c.execute_command("ROLE")[0] != "master":
             raise NotReady(f"Sentinels name {address}, which is not ROLE master")
     return address
