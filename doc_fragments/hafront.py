@@ -4,7 +4,7 @@
 
 """Options several filter plugins share, documented once (ansible.cfg's doc_fragment_plugins).
 
-A plugin names them in DOCUMENTATION with ``extends_documentation_fragment``: ``hafront.inventory``
+A plugin names them in DOCUMENTATION with ``extends_documentation_fragment``: ``hafront`` (the author), ``hafront.inventory``
 for groups and hostvars, ``hafront.role_values`` for a role's check over its own variables,
 ``hafront.haproxy_services`` for filters over the services; its own options add to them or
 replace one."""

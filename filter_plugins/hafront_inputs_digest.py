@@ -17,6 +17,8 @@ description:
   - site.yml compares it with the digest recorded by the last successful run on each node, to roll
     out only the nodes where something changed. The logic lives in hafront/digest.py.
 positional: _input, groups, prefixes, code
+extends_documentation_fragment:
+  - hafront
 options:
   _input:
     description: Ansible's C(hostvars).
@@ -47,8 +49,6 @@ options:
     type: list
     elements: str
     default: null
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""

@@ -17,6 +17,8 @@ description:
   - Returns one message per mistake, naming both roles' variables, the host and the fix.
   - The rules live in the hafront package (hafront/crosscheck.py), unit-tested there.
 positional: _input, hostvars
+extends_documentation_fragment:
+  - hafront
 options:
   _input:
     description: The load balancers' inventory names (C(groups['loadbalancers'])).
@@ -27,8 +29,6 @@ options:
     description: Ansible's C(hostvars), after every role's preflight ran (facts gathered).
     type: dict
     required: true
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""

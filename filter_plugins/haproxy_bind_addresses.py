@@ -13,6 +13,8 @@ description:
   - The one reading of C(bind_address) in the project; preflight, the haproxy.cfg template and the
     playbooks all use it. The logic lives in the hafront package (hafront/haproxy_checks.py), unit-tested there.
 positional: _input
+extends_documentation_fragment:
+  - hafront
 options:
   _input:
     description: A service's C(bind_address).
@@ -26,8 +28,6 @@ options:
     description: An address; keep only the binds that receive connections to it (that address, or a wildcard).
     type: str
     default: null
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""

@@ -13,13 +13,13 @@ description:
      the stats page, if C(haproxy_stats_enabled); the monitor, if C(haproxy_monitor_enabled)."
   - The logic lives in the hafront package (hafront/preflight/haproxy.py), unit-tested there.
 positional: _input
+extends_documentation_fragment:
+  - hafront
 options:
   _input:
     description: The role's variables on this host, variable name to value.
     type: dict
     required: true
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""

@@ -14,6 +14,8 @@ description:
   - Lines that need a person's attention (a VIP held by no node or by two, not exactly one Redis master,
     Sentinels that disagree) come last, each starting with C(WARNING).
 positional: _input
+extends_documentation_fragment:
+  - hafront
 options:
   _input:
     description:
@@ -24,8 +26,6 @@ options:
       - C(sentinels), Redis host to the C(hafront_redis) V(master) result (C(master), C(sentinel) or C(msg)).
     type: dict
     required: true
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""

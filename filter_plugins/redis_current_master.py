@@ -17,6 +17,8 @@ description:
   - The rule is hafront/redis_master.py's C(master_by_sentinels), which every Redis node also applies
     when it starts (roles/redis/files/hafront-redis-replication), so the two cannot disagree.
 positional: _input, addresses, initial_master
+extends_documentation_fragment:
+  - hafront
 options:
   _input:
     description: Sentinel host name to its answer, C(ip:port), or null/empty when it gave none.
@@ -30,8 +32,6 @@ options:
     description: Host that is master when no Sentinel answers (the inventory's C(redis_initial_master)).
     type: str
     required: true
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""

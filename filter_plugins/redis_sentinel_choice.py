@@ -14,14 +14,14 @@ description:
   - playbooks/redis_switchover.yml waits until every Sentinel would pick the target before it asks for
     the failover. The logic lives in hafront/redis_switchover.py.
 positional: _input
+extends_documentation_fragment:
+  - hafront
 options:
   _input:
     description: The C(replicas) list of the hafront_redis module (action C(replicas)).
     type: list
     elements: dict
     required: true
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""

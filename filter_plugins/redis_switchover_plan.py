@@ -16,6 +16,8 @@ description:
     to do and nothing to check.
   - The logic lives in hafront/redis_switchover.py.
 positional: _input, target, current_master
+extends_documentation_fragment:
+  - hafront
 options:
   _input:
     description: Host name to C({role, link, priority}) - C(INFO replication)'s role and master_link_status, and redis_replica_priority.
@@ -33,8 +35,6 @@ options:
     description: The target's replica-priority for the time of the switch.
     type: int
     default: 1
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""

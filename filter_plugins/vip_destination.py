@@ -14,6 +14,8 @@ description:
     node holds it (O(current)); otherwise an empty string, meaning nothing to wait for.
   - The logic lives in hafront/vip.py.
 positional: _input
+extends_documentation_fragment:
+  - hafront
 options:
   _input:
     description: This instance's VRRP priorities, load balancer to priority (the keepalived role's C(keepalived_preflight.priorities[instance])).
@@ -36,8 +38,6 @@ options:
     type: list
     elements: str
     default: null
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""

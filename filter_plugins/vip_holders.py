@@ -12,6 +12,8 @@ description:
     output lists the VIP, in the input's order. IPv6 addresses compare in canonical form.
   - playbooks/vip_move.yml uses it before and after moving a VIP. The logic lives in hafront/vip.py.
 positional: _input, address
+extends_documentation_fragment:
+  - hafront
 options:
   _input:
     description: Host name to its C(ip -o addr show) output (empty when unknown).
@@ -21,8 +23,6 @@ options:
     description: The VIP; a prefix length (C(/24)) is ignored.
     type: str
     required: true
-author:
-  - hafront contributors
 """
 
 EXAMPLES = r"""
