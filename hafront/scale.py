@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Inputs at scale, shared by the scale benchmark (drills/scale.py) and its tests: host
+"""Inputs at scale, shared by the scale benchmark (bench/scale.py) and its tests: host
 variables for the weight and VRRP filters, a generated inventory for rendering haproxy.cfg
 with many servers, and a best-of-N timer.
 

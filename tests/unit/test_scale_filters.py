@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """The weight and VRRP filters at scale (issue 15): fast enough for 10,000 hosts, and still
-right there. The bounds are 10x the benchmark's targets (drills/scale.py: 50 ms), so a busy
+right there. The bounds are 10x the benchmark's targets (bench/scale.py: 50 ms), so a busy
 2-core machine does not fail them, while a quadratic slip (10,000 hosts squared) does."""
 
 from __future__ import annotations
