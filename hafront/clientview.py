@@ -15,14 +15,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 
-class Sample(NamedTuple):
-    """One request of the probe."""
+class Timed:
+    """When a request (a probe's Sample, a Redis drill's Write) ended, and whether it succeeded.
 
-    start: float      # wall clock, seconds
-    latency: float    # seconds until the answer or the error
-    outcome: str      # ok | refused | timeout | reset | closed | unreachable | http_NNN | ...
-    served_by: str = ""
-    lb: str = ""
+    Mixed into a NamedTuple with start, latency and outcome fields."""
+
+    __slots__ = ()
+    start: float
+    latency: float
+    outcome: str
 
     @property
     def end(self) -> float:
@@ -31,6 +32,20 @@ class Sample(NamedTuple):
     @property
     def ok(self) -> bool:
         return self.outcome == "ok"
+
+
+class _Sample(NamedTuple):
+    start: float      # wall clock, seconds
+    latency: float    # seconds until the answer or the error
+    outcome: str      # ok | refused | timeout | reset | closed | unreachable | http_NNN | ...
+    served_by: str = ""
+    lb: str = ""
+
+
+class Sample(Timed, _Sample):
+    """One request of the probe."""
+
+    __slots__ = ()
 
 
 def p99(values: Iterable[float]) -> float | None:

@@ -20,6 +20,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from hafront import lab as labkit
+from hafront.clientview import Timed
 from hafront.lab import LabError, load_inventory, secret
 
 MASTER_NAME = "hafront"
@@ -77,7 +78,7 @@ def as_dict(reply: Any) -> dict[str, Any]:
     return reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2], strict=True))
 
 
-class Write(NamedTuple):
+class _Write(NamedTuple):
     writer: str       # vip | sentinel
     seq: int
     key: str
@@ -87,13 +88,11 @@ class Write(NamedTuple):
     replicas: int     # WAIT's answer; -1 when unknown
     target: str       # address written to: the VIP, or the master Sentinel named
 
-    @property
-    def end(self) -> float:
-        return self.start + self.latency
 
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
+class Write(Timed, _Write):
+    """One write of the Redis drill's writers."""
+
+    __slots__ = ()
 
 
 def error_kind(exc: BaseException) -> str:
