@@ -59,7 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hafront import lab as labkit  # noqa: E402
 from hafront.clientview import Sample, impact, over_runs  # noqa: E402
 from hafront.probe import TIMEOUT, Probe, get  # noqa: E402
-from hafront.report import (Targets, figure, head, header, panel, provenance_line, row,  # noqa: E402
+from hafront.report import (Targets, drill_parser, figure, head, header, panel, provenance_line, row,  # noqa: E402
                             save_figure, write_reports)
 
 ROOT = labkit.ROOT
@@ -357,20 +357,17 @@ def write_reports_of(report: dict[str, Any], out: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inventory", default="inventories/lab")
+    parser = drill_parser(__doc__, 200, "probe requests per second")
     parser.add_argument("--faults", default=",".join(FAULTS), help=f"comma-separated (default {','.join(FAULTS)})")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each fault (default 5)")
     parser.add_argument("--compare-repeat", type=int, default=0,
                         help="runs of each fault for the profiles other than ours (default: --repeat)")
-    parser.add_argument("--rate", type=float, default=200, help="probe requests per second (default 200)")
     parser.add_argument("--profiles", default="ours",
                         help="comma-separated: ours (the inventory), stock (keepalived's and the kernel's defaults), "
                              "unfixed (ours without the ARP fixes) (default ours)")
     parser.add_argument("--soak", type=float, default=60, help="seconds of CPU-saturated soak per profile; 0 skips")
     parser.add_argument("--target-gap", type=float, default=0.1, help="median longest span without success, s")
     parser.add_argument("--target-worst", type=float, default=0.2, help="worst longest span without success, s")
-    parser.add_argument("--out", type=Path, default=ROOT / "reports")
     args = parser.parse_args()
     labkit.use_venv_tools()
     profiles = args.profiles.split(",")

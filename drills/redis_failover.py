@@ -80,7 +80,7 @@ from hafront.redis_master import master_by_sentinels  # noqa: E402
 from hafront.redis_probe import (DEADLINE, MASTER_NAME, PORT, TIMEOUT, WAIT_MS, Lab, NotReady, Returner,  # noqa: E402
                                  SentinelWatch, Write, Writer, as_dict, client, down_after, load_lab, master_moves,
                                  master_of, set_down_after, wait_until)
-from hafront.report import figure, head, header, panel, provenance_line, row, save_figure, write_reports  # noqa: E402
+from hafront.report import drill_parser, figure, head, header, panel, provenance_line, row, save_figure, write_reports  # noqa: E402
 
 ROOT = labkit.ROOT
 KILL_SLACK = 0.02     # writes that failed this long before the seen exit were in flight at the fault
@@ -515,17 +515,14 @@ def down_after_list(text: str) -> list[int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inventory", default="inventories/lab", help="default inventories/lab")
+    parser = drill_parser(__doc__, 100, "writes per second per writer")
     parser.add_argument("--repeat", type=int, default=3, help="runs, each killing the master of the moment (default 3)")
-    parser.add_argument("--rate", type=float, default=100, help="writes per second per writer (default 100)")
     parser.add_argument("--down-after", type=down_after_list, default=[], metavar="LIST",
                         help="Sentinel down-after-milliseconds values to compare, e.g. 500,1000: --repeat runs each, "
                              "the first under test (targets), each Sentinel's own value restored at the end "
                              "(default: the lab's value, untouched)")
     parser.add_argument("--rerun-site", action="store_true", help="re-apply playbooks/site.yml at the end: changed=0?")
     parser.add_argument("--rerun-verbose", action="store_true", help="run that site.yml at -vvv (its log is in --out)")
-    parser.add_argument("--out", type=Path, default=ROOT / "reports", help="default reports/")
     args = parser.parse_args()
     labkit.use_venv_tools()
     args.out.mkdir(parents=True, exist_ok=True)

@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hafront import lab as labkit  # noqa: E402
 from hafront.clientview import window_impact as impact  # noqa: E402
 from hafront.probe import Probe, Server, reloaded, servers, worker  # noqa: E402
-from hafront.report import Targets, head, header, provenance_line, row, write_reports  # noqa: E402
+from hafront.report import Targets, drill_parser, head, header, provenance_line, row, write_reports  # noqa: E402
 
 ROOT = labkit.ROOT
 OPS = ["drain", "remove", "undrain", "add", "weight", "weight_back", "rolling", "kill"]
@@ -255,12 +255,9 @@ def check_targets(report: dict[str, Any]) -> Targets:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inventory", default="inventories/lab")
-    parser.add_argument("--rate", type=float, default=500, help="probe requests per second (default 500)")
+    parser = drill_parser(__doc__, 500, "probe requests per second")
     parser.add_argument("--ops", default=",".join(OPS), help=f"comma-separated, in order (default {','.join(OPS)})")
     parser.add_argument("--profiles", default="ours", help="ours, stock or both: stock re-runs kill with stock checks")
-    parser.add_argument("--out", type=Path, default=ROOT / "reports")
     args = parser.parse_args()
     ops = [o for o in args.ops.split(",") if o]
     profiles = [p for p in args.profiles.split(",") if p]

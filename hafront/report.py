@@ -1,6 +1,7 @@
 """What every drill report carries: where it ran, and which targets it missed."""
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import os
@@ -12,6 +13,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def drill_parser(doc: str, rate: float, rate_help: str) -> argparse.ArgumentParser:
+    """The options every drill takes: the lab's --inventory, its load's --rate, --out for its reports."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--inventory", default="inventories/lab", help="default inventories/lab")
+    parser.add_argument("--rate", type=float, default=rate, help=f"{rate_help} (default {rate:g})")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports", help="default reports/")
+    return parser
 
 
 def _git(*args: str) -> str:
