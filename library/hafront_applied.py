@@ -97,11 +97,10 @@ recorded:
 import hashlib
 import os
 import re
-import tempfile
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.hafront_module import Action, module_main
+from ansible.module_utils.hafront_module import Action, module_main, write_atomic
 
 FIRST = "no record of the configuration it loaded (first run of this version)"
 STALE = "an earlier run wrote this configuration but stopped before reloading"
@@ -155,10 +154,7 @@ def write_record(module: AnsibleModule, checksum: str) -> bool:
         return False
     if not module.check_mode:
         os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), delete=False) as tmp:
-            tmp.write(checksum + "\n")
-        os.chmod(tmp.name, 0o644)
-        os.replace(tmp.name, path)
+        write_atomic(path, checksum + "\n", 0o644)
     return True
 
 

@@ -77,14 +77,12 @@ sessions:
 
 import csv
 import io
-import os
 import socket
-import tempfile
 import time
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.hafront_module import Action, dispatch, module_main
+from ansible.module_utils.hafront_module import Action, dispatch, module_main, write_atomic
 
 # srv_admin_state bits (HAProxy's SRV_ADMF_*): forced maintenance and forced drain.
 FMAINT, FDRAIN = 0x01, 0x08
@@ -183,11 +181,7 @@ def save_state(module: AnsibleModule, sock: str) -> dict[str, Any]:
     """Written atomically; HAProxy reads it at the next start or reload."""
     state_text = read_state(sock)[0]
     if not module.check_mode:
-        path = module.params["path"]
-        with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), delete=False) as tmp:
-            tmp.write(state_text)
-        os.chmod(tmp.name, 0o640)
-        os.replace(tmp.name, path)
+        write_atomic(module.params["path"], state_text, 0o640)
     return {"changed": False}
 
 

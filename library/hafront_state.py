@@ -101,11 +101,10 @@ import hashlib
 import json
 import os
 import subprocess
-import tempfile
 from pathlib import Path
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.hafront_module import Action, dispatch, module_main
+from ansible.module_utils.hafront_module import Action, dispatch, module_main, write_atomic
 
 
 def file_sums(paths: list[str], exclude: list[str]) -> dict[str, str]:
@@ -165,11 +164,7 @@ def write(p: dict, record: Path, check_mode: bool) -> dict:
         changed = True
     if changed and not check_mode:
         record.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=record.parent, prefix=f".{record.name}.")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, record)
+        write_atomic(str(record), text, 0o600)
     return {"written": changed, "reason": ""}
 
 

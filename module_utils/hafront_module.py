@@ -12,6 +12,8 @@ Ansible ships this file with each module that imports it (ansible.cfg: module_ut
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -55,3 +57,12 @@ def module_main(argument_spec: Mapping[str, Any], actions: Mapping[str, Action],
     except errors as exc:
         module.fail_json(msg=f"{where(module.params)}: {exc}")
     module.exit_json(**result)
+
+
+def write_atomic(path: str, text: str, mode: int) -> None:
+    """Write text to path through a temporary file beside it, so no reader sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=f".{os.path.basename(path)}.")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
