@@ -1,8 +1,9 @@
 """The lab as drills and tests reach it: hosts, addresses and containers from the
 inventory, commands in a container, the lab's secrets, playbook runs and their PLAY RECAP.
 
-One rule finds a host's container: its ``ansible_host`` (templated when it is Jinja, as
-``ansible-inventory`` does not template), else ``<lab_name>-<host>``. Secrets are the files
+One rule finds a host's container: its ``lab_container``, else its ``ansible_host`` (either
+templated when it is Jinja, as ``ansible-inventory`` does not template), else
+``<lab_name>-<host>``. Secrets are the files
 Ansible's password lookup keeps in $HAFRONT_LAB_SECRETS (default ~/.local/share/hafront/lab).
 """
 from __future__ import annotations
@@ -49,7 +50,7 @@ def secret(name: str) -> str:
 def container_name(hostvars: dict[str, dict[str, Any]], host: str) -> str:
     """The podman container of an inventory host (see the module's docstring)."""
     values = hostvars[host]
-    value = values.get("ansible_host")
+    value = values.get("lab_container", values.get("ansible_host"))
     if value is None:
         return f"{values.get('lab_name', 'hafront-molecule')}-{host}"
     if "{{" in str(value):

@@ -48,6 +48,9 @@ def test_secrets_dir_defaults_to_the_home_share(monkeypatch, tmp_path):
     ({"lb1": {"ansible_host": "{{ lab_name }}-{{ inventory_hostname }}", "lab_name": "x"}}, "x-lb1"),
     ({"lb1": {"ansible_host": "{{ prefix }}", "prefix": "{{ lab_name }}-c", "lab_name": "y"}}, "y-c"),
     ({"lb1": {"lab_name": "hafront-lab"}}, "hafront-lab-lb1"),
+    # Reached over SSH: ansible_host is an address, lab_container names the container.
+    ({"lb1": {"ansible_host": "10.0.0.11", "lab_container": "{{ lab_name }}-{{ inventory_hostname }}",
+              "lab_name": "m"}}, "m-lb1"),
     ({"lb1": {}}, "hafront-molecule-lb1"),
 ])
 def test_container_name(hostvars, want):

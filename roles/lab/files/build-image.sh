@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build the lab's base image for one Debian suite from Debian's mirror (no container
 # registry is reachable here): debootstrap, then `podman import`. The image carries only
-# what Ansible and systemd need; the roles install haproxy, nginx, ... with apt, as on
-# real hosts.
+# what Ansible, systemd and an SSH login need; the roles install haproxy, nginx, ... with
+# apt, as on real hosts. Like a freshly provisioned server it has sshd (keys only, no root
+# login) and a `deploy` user with passwordless sudo; the lab role gives each container its
+# own host keys and the lab's public key (roles/lab/tasks/ssh.yml).
 #
 # Usage: build-image.sh SUITE [IMAGE]      e.g. build-image.sh bookworm
 # Cached: an image whose `hafront.recipe` label matches this script's hash is reused.
@@ -31,7 +33,7 @@ trap 'rm -rf "$root"' EXIT
 
 echo "build-image: debootstrap $suite from $mirror"
 debootstrap --variant=minbase \
-  --include=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,iputils-ping,procps,ca-certificates \
+  --include=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,iputils-ping,procps,ca-certificates,openssh-server,sudo \
   "$suite" "$root" "$mirror" >"$root.log" 2>&1 || { tail -30 "$root.log" >&2; exit 1; }
 rm -f "$root.log"
 
@@ -60,6 +62,32 @@ for unit in getty.target console-getty.service systemd-udevd.service \
   ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
 echo 'container' >"$root/etc/hostname"
+# The login Ansible uses on real hosts: a non-root user with sudo, SSH keys only.
+chroot "$root" useradd --create-home --shell /bin/bash deploy
+echo 'deploy ALL=(ALL) NOPASSWD: ALL' >"$root/etc/sudoers.d/deploy"
+chmod 0440 "$root/etc/sudoers.d/deploy"
+cat >"$root/etc/ssh/sshd_config.d/hafront-lab.conf" <<'SSHD'
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+UseDNS no
+SSHD
+# Host keys are made per container at its first boot, never shared through the image.
+rm -f "$root"/etc/ssh/ssh_host_*
+cat >"$root/etc/systemd/system/hafront-ssh-hostkeys.service" <<'UNIT'
+[Unit]
+Description=Generate this container's SSH host keys
+Before=ssh.service
+ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/ssh-keygen -A
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+ln -sf /etc/systemd/system/hafront-ssh-hostkeys.service "$root/etc/systemd/system/multi-user.target.wants/hafront-ssh-hostkeys.service"
 : >"$root/etc/machine-id"
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin "$root"/var/lib/apt/lists/*
 # An empty package list dated 1970, so `apt: cache_valid_time=...` updates it first.
