@@ -10,7 +10,10 @@ def test_nginx_serves_only_on_the_service_address(host):
     address = host.ansible.get_variables()["lab_address"]
     listening = {str(s) for s in host.socket.get_listening_sockets()}
     assert f"tcp://{address}:8080" in listening
-    assert not any(s.startswith(("tcp://0.0.0.0:", "tcp://:::")) for s in listening), listening
+    # Nothing the roles installed listens on every address; sshd (port 22) is how Ansible
+    # reaches the host, as on a real server.
+    wildcard = {s for s in listening if s.startswith(("tcp://0.0.0.0:", "tcp://:::")) and not s.endswith(":22")}
+    assert not wildcard, listening
 
 
 def test_healthz_answers(host):

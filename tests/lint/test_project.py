@@ -229,3 +229,28 @@ def test_staging_has_an_encrypted_vault_example_with_every_vault_variable():
     used = {m for f in (staging / "group_vars").rglob("*.yml") for m in re.findall(r"\bvault_\w+", f.read_text())}
     assert used <= names, f"vault variables used in staging but missing from the example: {used - names}"
     assert "use-a-long-random-value-here" not in encrypted
+
+
+def controller_tasks_that_may_become(node, where: str = "") -> list[str]:
+    """Tasks run on the controller (delegate_to localhost) without `become: false`, found
+    anywhere in a parsed playbook or task file (plays, blocks, rescue, always)."""
+    found = []
+    if isinstance(node, list):
+        for item in node:
+            found += controller_tasks_that_may_become(item, where)
+    elif isinstance(node, dict):
+        if node.get("delegate_to") in ("localhost", "127.0.0.1") and node.get("become") is not False:
+            found.append(f"{where}: {node.get('name', '(unnamed)')}")
+        for key in ("tasks", "pre_tasks", "post_tasks", "handlers", "block", "rescue", "always"):
+            found += controller_tasks_that_may_become(node.get(key), where)
+    return found
+
+
+def test_controller_tasks_never_ask_for_sudo():
+    """Hosts reached as a deploy user with `ansible_become: true` (inventories/production,
+    Molecule) must not make a task delegated to the controller run sudo there."""
+    files = [*ROOT.glob("playbooks/*.yml"), *ROOT.glob("roles/*/tasks/*.yml"), *ROOT.glob("roles/*/handlers/*.yml")]
+    found = [hit for f in files for hit in controller_tasks_that_may_become(yaml.safe_load(f.read_text()),
+                                                                              str(f.relative_to(ROOT)))]
+    assert not found, f"set `become: false` on these controller tasks: {found}"
+    assert controller_tasks_that_may_become([{"tasks": [{"name": "t", "delegate_to": "localhost"}]}], "x") == ["x: t"]
