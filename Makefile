@@ -43,12 +43,14 @@ drill-zero-downtime: venv ## Inventory changes, drain, rolling restart, backend 
 	python drills/zero_downtime.py $(ZD_DRILL_ARGS)
 
 # Every drill runs even when an earlier one misses a target; bench fails if any did.
-bench: venv ## All drills side by side (keepalived, HAProxy checks ours vs stock; Sentinel 500 vs 1000 ms), then the scale benchmark (~55 min)
+# Each takes its options through its own variable, e.g. make bench DEPLOY_ARGS="--backends 3,6".
+bench: venv ## All drills side by side (keepalived, HAProxy checks ours vs stock; Sentinel 500 vs 1000 ms), then the scale and deploy-time benchmarks (~55 min)
 	@rc=0; \
 	python drills/lb_failover.py --profiles ours,stock,unfixed --compare-repeat 2 $(DRILL_ARGS) || rc=1; \
 	python drills/zero_downtime.py --profiles ours,stock $(ZD_DRILL_ARGS) || rc=1; \
 	python drills/redis_failover.py --down-after 500,1000 --rerun-site $(REDIS_DRILL_ARGS) || rc=1; \
 	python bench/scale.py $(SCALE_ARGS) || rc=1; \
+	python bench/deploy.py $(DEPLOY_ARGS) || rc=1; \
 	[ $$rc -eq 0 ] || echo "make bench: a drill missed a target (see its report in reports/)" >&2; exit $$rc
 
 down: venv ## Remove the lab's containers and network (nothing else)
