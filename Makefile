@@ -44,7 +44,7 @@ drill-zero-downtime: venv ## Inventory changes, drain, rolling restart, backend 
 
 # Every drill runs even when an earlier one misses a target; bench fails if any did.
 # Each takes its options through its own variable, e.g. make bench DEPLOY_ARGS="--backends 3,6".
-bench: venv ## All drills side by side (keepalived, HAProxy checks ours vs stock; Sentinel 500 vs 1000 ms), then the scale and deploy-time benchmarks (~55 min)
+bench: venv ## All drills side by side (keepalived, HAProxy checks ours vs stock; Sentinel 500 vs 1000 ms), then the scale and deploy-time benchmarks (~75 min)
 	@rc=0; \
 	python drills/lb_failover.py --profiles ours,stock,unfixed --compare-repeat 2 $(DRILL_ARGS) || rc=1; \
 	python drills/zero_downtime.py --profiles ours,stock $(ZD_DRILL_ARGS) || rc=1; \
