@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# Prints the lab's vault password (made on first use): Molecule's inventory keeps its Redis
+# secrets vault-encrypted, so every playbook run on a lab names it.
+VAULT_PASSWORD_FILE = ROOT / "scripts" / "lab-vault-pass"
 RECAP_LINE = re.compile(r"^(\S+)\s*:\s*((?:[a-z]+=\d+\s*)+)$", re.M)
 
 
@@ -344,7 +347,8 @@ def playbook_env() -> dict[str, str]:
     """The project's own settings and plain output, also when run from Molecule (which
     exports its own ANSIBLE_* settings and colours)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    return env | {"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
+    return env | {"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0",
+                  "ANSIBLE_VAULT_PASSWORD_FILE": str(VAULT_PASSWORD_FILE)}
 
 
 def run_playbook(inventory: str | Path, playbook: str, *extra: str, log: Path, timeout: float = 900,

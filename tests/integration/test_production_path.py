@@ -2,8 +2,9 @@
 (inventories/molecule/group_vars/lab/connection.yml). Read from each host's own journal
 and from the controller: Ansible logged in over SSH as the non-root `deploy` user with
 the lab's key and became root through sudo; sshd refuses root and passwords; every host
-key Ansible trusts is that host's own. Skipped for an inventory that reaches its hosts
-with podman exec (HAFRONT_TEST_INVENTORY=inventories/lab)."""
+key Ansible trusts is that host's own. The Redis secrets Ansible used were vault-
+encrypted in the inventory. Skipped for an inventory that reaches its hosts with podman exec
+(HAFRONT_TEST_INVENTORY=inventories/lab)."""
 
 from __future__ import annotations
 
@@ -73,3 +74,18 @@ def test_known_hosts_pins_each_hosts_own_key():
         own[hostvars()[host]["ansible_host"]] = " ".join(key)
     assert pinned == own
     assert len(set(own.values())) == len(own), "containers share a host key"
+
+
+VAULTED = ["redis_app_password", "redis_admin_password", "redis_monitor_password", "redis_replication_password",
+           "redis_sentinel_user_password", "redis_sentinel_password"]
+
+
+@pytest.mark.parametrize("host", lab_hosts())
+def test_redis_secrets_are_vault_encrypted_in_the_inventory(host):
+    """What every run read (ansible-inventory does not decrypt): ansible-vault values, not
+    the password lookups of group_vars/lab/main.yml. That Redis accepts these passwords is
+    tests/redis' and the drills' part."""
+    values = {name: hostvars()[host].get(name) for name in VAULTED}
+    plain = [name for name, value in values.items()
+             if not (isinstance(value, dict) and str(value.get("__ansible_vault", "")).startswith("$ANSIBLE_VAULT;"))]
+    assert not plain, f"{host}: not vault-encrypted: {plain}"
