@@ -10,7 +10,10 @@ needless rollout; one that misses an input would skip a needed change):
 - the code: every file of the role and of the shared code (filters, modules, this package);
 - the inventory: the groups the role reads (its own, its peers', its backends'; not the
   rollout groups a run makes for itself), and for every host in them each variable whose
-  name starts with one of the role's prefixes, and the host's addresses;
+  name starts with one of the role's prefixes (its own: values are templated, so another
+  variable a role variable refers to, such as the lab's VIPs in haproxy_services, is counted
+  through it, while variables only the controller uses, such as the lab's key or vault file
+  paths, never roll a node out), and the host's addresses;
 - the facts the roles read from each host (its default IPv4 route and interfaces).
 Run-time results are left out: names starting with `__` (a role's internals), and the
 result facts roles publish (`<role>_preflight`, `<role>_state`).
