@@ -51,7 +51,8 @@ sys.path[:0] = [str(ROOT)]
 from ansible.release import __version__ as ansible_core_version  # noqa: E402
 
 from hafront.lab import LabError, inventory_copy, run_playbook, secrets_dir, use_venv_tools  # noqa: E402
-from hafront.report import Targets, head, header, provenance_line, row, save_figure, write_reports  # noqa: E402
+from hafront.report import (Targets, figure, head, header, provenance_line, row, save_figure,  # noqa: E402
+                            targets_and_chart, write_reports)
 
 MOLECULE = ROOT / "inventories/molecule"
 LAB_NAME = "hafront-bench"
@@ -263,20 +264,12 @@ def markdown(report: dict[str, Any]) -> str:
     if report["sizes"] and "error" not in (largest := max(report["sizes"], key=lambda s: s["backends"])):
         lines += ["", f"Slowest tasks of the first run at {largest['backends']} backends (profile_tasks):", "",
                   *head("task", "s"), *[row(name, secs) for name, secs in largest["first"]["slowest_tasks"]]]
-    lines += ["", "## Targets", "", *report["targets"]]
-    if report.get("chart"):
-        lines += ["", f"![deploy]({report['chart']})"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + targets_and_chart(report, "deploy")) + "\n"
 
 
-def chart(report: dict[str, Any], path: Path) -> bool:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+def chart(report: dict[str, Any], path: Path) -> None:
+    fig, axes = figure(1, 2, 6, 4, sharey=False)
+    left, right = axes[0]
     first, rerun = seconds_of(report, "first"), seconds_of(report, "rerun")
     for ax, points, title in ((left, first, "site.yml, first run"), (right, rerun, "site.yml, re-run (nothing to do)")):
         measured = sorted((n, s) for n, s in points.items() if s is not None)
@@ -301,7 +294,6 @@ def chart(report: dict[str, Any], path: Path) -> bool:
         ax.set_title(title, fontsize=9)
         ax.legend(fontsize=7)
     save_figure(fig, path, "hafront: deploy time against the number of backends")
-    return True
 
 
 def main() -> int:
@@ -350,8 +342,8 @@ def main() -> int:
         report.setdefault("growth", {})[run] = growth(seconds_of(report, run))
     targets = check_targets(report)
     targets.record(report)
-    if chart(report, args.out / "deploy.png"):
-        report["chart"] = "deploy.png"
+    chart(report, args.out / "deploy.png")
+    report["chart"] = "deploy.png"
     write_reports(args.out, "deploy", report, markdown(report), indent=2)
     return targets.verdict("deploy")
 

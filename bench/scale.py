@@ -54,7 +54,8 @@ from vrrp_priorities import vrrp_priorities  # noqa: E402
 
 from hafront import scale  # noqa: E402
 from hafront.lab import use_venv_tools  # noqa: E402
-from hafront.report import Targets, head, header, provenance_line, row, write_reports  # noqa: E402
+from hafront.report import (Targets, figure, head, header, provenance_line, row, save_figure,  # noqa: E402
+                            targets_and_chart, write_reports)
 
 FILTER_TARGET_MS = 50.0
 RENDER_TARGET_S = 5.0
@@ -231,21 +232,12 @@ def markdown(report: dict[str, Any]) -> str:
             lines += [row(s, c["rc"], c["check_s"], c["total_s"]) for s, c in render["checks"].items()]
             lines += ["", "Slowest tasks (profile_tasks):", "", *head("task", "s")]
             lines += [row(name, secs) for name, secs in render["tasks_s"][:12]]
-    lines += ["", "## Targets", "", *report["targets"]]
-    if report.get("chart"):
-        lines += ["", f"![scale]({report['chart']})"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + targets_and_chart(report, "scale")) + "\n"
 
 
-def chart(report: dict[str, Any], path: Path) -> bool:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
-    from hafront.report import save_figure
-    fig, (ax, right) = plt.subplots(1, 2, figsize=(12, 4))
+def chart(report: dict[str, Any], path: Path) -> None:
+    fig, axes = figure(1, 2, 6, 4, sharey=False)
+    ax, right = axes[0]
     for name, points in report["filters"].items():
         if name != "vrrp_refuses":
             label = f"{name} (254 LBs x 255 instances)" if name == "vrrp_priorities" else name
@@ -267,7 +259,6 @@ def chart(report: dict[str, Any], path: Path) -> bool:
         ax.set_title(f"haproxy.cfg, {render['servers']:,} servers", fontsize=9)
         ax.legend(fontsize=7)
     save_figure(fig, path, "hafront at scale")
-    return True
 
 
 def main() -> int:
@@ -296,8 +287,8 @@ def main() -> int:
     report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     targets = check_targets(report)
     targets.record(report)
-    if chart(report, args.out / "scale.png"):
-        report["chart"] = "scale.png"
+    chart(report, args.out / "scale.png")
+    report["chart"] = "scale.png"
     write_reports(args.out, "scale", report, markdown(report), indent=2)
     return targets.verdict("scale")
 

@@ -120,12 +120,18 @@ def write_reports(out: Path, stem: str, report: dict[str, Any], markdown: str, s
     print("\n" + markdown, flush=True)
 
 
-def figure(rows: int, cols: int, width: float, height: float) -> tuple[Any, Any]:
-    """A grid of panels sharing the latency axis (matplotlib without a display)."""
+def figure(rows: int, cols: int, width: float, height: float, sharey: bool = True) -> tuple[Any, Any]:
+    """A grid of panels (axes[row][col]), by default sharing the latency axis (matplotlib
+    without a display)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    return plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False, sharey=True)
+    return plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False, sharey=sharey)
+
+
+def targets_and_chart(report: dict[str, Any], name: str) -> list[str]:
+    """The end of a benchmark's Markdown: its targets, then its chart when one was drawn."""
+    return ["", "## Targets", "", *report["targets"], *(["", f"![{name}]({report['chart']})"] if report.get("chart") else [])]
 
 
 def panel(ax: Any, title: str, xlabel: str, points: list[tuple[str, str, float, list[tuple[float, float]]]],
