@@ -35,7 +35,8 @@ def ssh(host: str, user: str, *argv: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["ssh", "-o", "BatchMode=yes", "-o", "ControlMaster=no", "-o", "ConnectTimeout=10",
          "-i", os.path.expanduser(values["ansible_ssh_private_key_file"]),
-         *os.path.expanduser(values["ansible_ssh_common_args"]).replace("=~/", f"={os.path.expanduser('~')}/").split(),
+         # ssh expands ~ in option values itself; only -i above goes through expanduser.
+         *values["ansible_ssh_common_args"].split(),
          f"{user}@{values['ansible_host']}", *argv],
         capture_output=True, text=True, timeout=30)
 
